@@ -1,0 +1,18 @@
+"""The one DRF router for /api/v1/; each app's viewsets are registered here."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import views as accounts_views
+from transactions.api import views as transactions_views
+
+router = DefaultRouter()
+router.register("accounts", accounts_views.BankAccountViewSet, basename="bankaccount")
+router.register("transactions", transactions_views.TransactionViewSet, basename="transaction")
+router.register("categories", transactions_views.CategoryViewSet, basename="category")
+
+urlpatterns = [
+    path("auth/", include("accounts.api.auth_urls")),
+    path("users/me/", accounts_views.MeView.as_view(), name="users-me"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,29 @@
+"""Who and what the current request is, for logs and the audit trail.
+
+A ContextVar is per request (per thread or task), never shared between processes.
+"""
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str = ""
+    ip_address: str | None = None
+    user_id: int | None = None
+
+
+_current: ContextVar[RequestContext] = ContextVar("smartbank_request", default=RequestContext())
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+def set_current(context: RequestContext):
+    return _current.set(context)
+
+
+def reset(token) -> None:
+    _current.reset(token)

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from smartbank.health import healthz
+
+admin.site.site_header = "SmartBank staff console"
+admin.site.site_title = "SmartBank admin"
+admin.site.index_title = "Operations"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("smartbank.api_router")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,136 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from smartbank.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency_code
+
+TRANSFER_CATEGORY_SLUG = "transfers"
+
+
+class CategoryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Default categories plus the user's own."""
+        return self.filter(models.Q(user__isnull=True) | models.Q(user=user))
+
+
+class Category(models.Model):
+    """A spending category. ``user`` is null for the defaults every customer shares."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="categories",
+    )
+    slug = models.SlugField(max_length=50)
+    name = models.CharField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(user__isnull=True),
+                name="transactions_category_default_slug_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "slug"], name="transactions_category_user_slug_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_default(self) -> bool:
+        return self.user_id is None
+
+
+class TransactionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def non_transfer(self):
+        return self.exclude(kind=Transaction.Kind.TRANSFER)
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        INCOME = "income", "Income"
+        EXPENSE = "expense", "Expense"
+        TRANSFER = "transfer", "Transfer"
+
+    # Denormalised from account.user so every per-customer read is one indexed filter.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transactions"
+    )
+    account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="transactions"
+    )
+    # Signed from the account's point of view: money in is positive, money out negative.
+    amount = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    description = models.CharField(max_length=255, blank=True)
+    merchant = models.CharField(max_length=255, blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+    )
+    txn_date = models.DateField("transaction date")
+    posted_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    # Unique per account when set; imports use it to add each bank row exactly once.
+    fingerprint = models.CharField(max_length=128, blank=True)
+    # The two legs of a transfer share a transfer_id and point at each other.
+    transfer_id = models.UUIDField(null=True, blank=True, editable=False)
+    counterpart = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TransactionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-txn_date", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-txn_date", "-id"], name="txn_user_date_idx"),
+            models.Index(fields=["account", "-txn_date", "-id"], name="txn_account_date_idx"),
+            models.Index(fields=["user", "category", "txn_date"], name="txn_user_category_date_idx"),
+            models.Index(fields=["user", "merchant"], name="txn_user_merchant_idx"),
+            models.Index(fields=["transfer_id"], name="txn_transfer_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "fingerprint"],
+                condition=~models.Q(fingerprint=""),
+                name="txn_account_fingerprint_unique",
+            ),
+            models.CheckConstraint(condition=~models.Q(amount=0), name="txn_amount_non_zero"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="transfer", transfer_id__isnull=False)
+                    | models.Q(kind="income", amount__gt=0, transfer_id__isnull=True)
+                    | models.Q(kind="expense", amount__lt=0, transfer_id__isnull=True)
+                ),
+                name="txn_kind_matches_sign",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.txn_date} {self.amount} {self.currency} {self.description or self.merchant}"
+
+    @staticmethod
+    def kind_for_amount(amount) -> str:
+        return Transaction.Kind.INCOME if amount > 0 else Transaction.Kind.EXPENSE
+
+    @staticmethod
+    def new_transfer_id() -> uuid.UUID:
+        return uuid.uuid4()

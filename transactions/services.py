@@ -1,0 +1,480 @@
+"""The ledger: every write that adds, edits or deletes a transaction, and so every balance change.
+
+Invariant kept by every function here: for each account,
+``balance == opening_balance + sum(transaction amounts)``. The account rows are locked
+(``select_for_update``, in primary-key order so two writers never deadlock) and their
+balances moved with ``F()`` in the same database transaction as the rows that cause it.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction as db_transaction
+from django.db.models import F, Sum
+from django.utils.text import slugify
+
+from accounts.models import BankAccount, User
+from accounts.services import audit_if_staff
+from smartbank.money import MONEY_MAX, quantize_money
+from transactions.models import TRANSFER_CATEGORY_SLUG, Category, Transaction
+
+
+class InsufficientFunds(ValidationError):
+    """A payment would take an account below its floor (zero, or minus its credit limit)."""
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    outgoing: Transaction
+    incoming: Transaction
+
+
+# --- Balances ---------------------------------------------------------------------------
+
+
+def _lock_accounts(account_ids: Iterable[int]) -> dict[int, BankAccount]:
+    ids = sorted(set(account_ids))
+    accounts = BankAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {account.pk: account for account in accounts}
+
+
+def _move_balance(
+    account: BankAccount, delta: Decimal, *, enforce_floor: bool, field: str = "amount"
+) -> None:
+    """Move a locked account's balance by delta; refuse a payment that breaks its floor."""
+    if delta == 0:
+        return
+    new_balance = account.balance + delta
+    floor = account.balance_floor
+    if enforce_floor and delta < 0 and floor is not None and new_balance < floor:
+        if floor == 0:
+            limit = "below zero"
+        else:
+            limit = f"past its credit limit of {-floor} {account.currency}"
+        raise InsufficientFunds(
+            {
+                field: (
+                    f"Insufficient funds: this would take {account.name} {limit} "
+                    f"(balance {account.balance} {account.currency})."
+                )
+            },
+            code="insufficient_funds",
+        )
+    if abs(new_balance) > MONEY_MAX:
+        raise ValidationError({field: "This would take the balance past the largest amount held."})
+    BankAccount.objects.filter(pk=account.pk).update(balance=F("balance") + delta)
+    account.balance = new_balance
+
+
+# --- Validation helpers ---------------------------------------------------------------
+
+
+def _check_account_open(account: BankAccount, user: User, field: str = "account") -> None:
+    if account.user_id != user.pk:
+        # Callers pass accounts from for_user(); this guards a caller that forgot to.
+        raise ValidationError({field: "Account not found."})
+    if account.is_archived:
+        raise ValidationError({field: f"{account.name} is archived; unarchive it to record transactions."})
+
+
+def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
+    amount = quantize_money(amount)
+    if amount == 0:
+        raise ValidationError({field: "The amount cannot be zero."})
+    if abs(amount) > MONEY_MAX:
+        raise ValidationError({field: "This amount is too large."})
+    return amount
+
+
+def _check_category(category: Category | None, user: User) -> None:
+    if category is not None and category.user_id not in (None, user.pk):
+        raise ValidationError({"category": "Category not found."})
+
+
+def _check_kind(kind: str | None, amount: Decimal) -> str:
+    derived = Transaction.kind_for_amount(amount)
+    if kind in (None, ""):
+        return derived
+    if kind == Transaction.Kind.TRANSFER:
+        raise ValidationError(
+            {"kind": "Transfers are made with POST /api/v1/transactions/transfer/."}
+        )
+    if kind != derived:
+        sign = "positive" if kind == Transaction.Kind.INCOME else "negative"
+        raise ValidationError({"amount": f"An {kind} must have a {sign} amount."})
+    return derived
+
+
+def _check_dates(txn_date: date, posted_date: date | None) -> None:
+    if posted_date is not None and posted_date < txn_date:
+        raise ValidationError({"posted_date": "The posted date cannot be before the transaction date."})
+
+
+def transfer_category() -> Category:
+    category, _ = Category.objects.get_or_create(
+        slug=TRANSFER_CATEGORY_SLUG, user=None, defaults={"name": "Transfers"}
+    )
+    return category
+
+
+# --- Transactions ---------------------------------------------------------------------
+
+
+@db_transaction.atomic
+def transaction_create(
+    *,
+    user: User,
+    account: BankAccount,
+    amount: Decimal,
+    txn_date: date,
+    kind: str | None = None,
+    description: str = "",
+    merchant: str = "",
+    category: Category | None = None,
+    posted_date: date | None = None,
+    notes: str = "",
+    external_id: str = "",
+    fingerprint: str = "",
+    actor: User | None = None,
+) -> Transaction:
+    """Record one income or expense and move the account's balance by its amount.
+
+    An expense that would take a floored account past its floor is refused
+    (InsufficientFunds) and nothing is written.
+    """
+    _check_account_open(account, user)
+    amount = _check_amount(amount)
+    kind = _check_kind(kind, amount)
+    _check_category(category, user)
+    _check_dates(txn_date, posted_date)
+    locked = _lock_accounts([account.pk])[account.pk]
+    _move_balance(locked, amount, enforce_floor=amount < 0)
+    txn = Transaction.objects.create(
+        user=user,
+        account=locked,
+        amount=amount,
+        currency=locked.currency,
+        kind=kind,
+        description=description,
+        merchant=merchant,
+        category=category,
+        txn_date=txn_date,
+        posted_date=posted_date,
+        notes=notes,
+        external_id=external_id,
+        fingerprint=fingerprint,
+    )
+    account.balance = locked.balance
+    audit_if_staff(
+        actor=actor,
+        owner=user,
+        action="transaction.create",
+        target=txn,
+        changes={"amount": (None, amount), "account": (None, locked.pk)},
+    )
+    return txn
+
+
+TRANSACTION_EDITABLE_FIELDS = (
+    "account",
+    "amount",
+    "kind",
+    "description",
+    "merchant",
+    "category",
+    "txn_date",
+    "posted_date",
+    "notes",
+)
+# A transfer's legs must stay a matching pair: only these may change on one leg.
+TRANSFER_EDITABLE_FIELDS = ("description", "merchant", "notes", "txn_date", "posted_date")
+
+
+@db_transaction.atomic
+def transaction_update(*, transaction: Transaction, actor: User | None, **fields: Any) -> Transaction:
+    """Edit a transaction; a changed amount or account moves the balances by the difference.
+
+    Making an expense larger (or moving it to another account) is a payment and must
+    respect the floor; correcting an income downwards is not refused.
+    """
+    unknown = set(fields) - set(TRANSACTION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"transaction_update cannot change {sorted(unknown)}")
+    txn = Transaction.objects.select_for_update().get(pk=transaction.pk)
+    user = txn.user
+
+    if txn.kind == Transaction.Kind.TRANSFER:
+        return _transfer_leg_update(txn=txn, actor=actor, fields=fields)
+
+    new_account = fields.get("account", txn.account)
+    new_amount = _check_amount(fields["amount"]) if "amount" in fields else txn.amount
+    new_kind = _check_kind(fields.get("kind"), new_amount)
+    if "category" in fields:
+        _check_category(fields["category"], user)
+    _check_dates(fields.get("txn_date", txn.txn_date), fields.get("posted_date", txn.posted_date))
+
+    accounts = _lock_accounts([txn.account_id, new_account.pk])
+    old = accounts[txn.account_id]
+    new = accounts[new_account.pk]
+    if new.pk != old.pk:
+        _check_account_open(new, user)
+        if new.currency != old.currency:
+            raise ValidationError(
+                {"account": "A transaction can only move to an account in the same currency."}
+            )
+        _move_balance(old, -txn.amount, enforce_floor=False)
+        _move_balance(new, new_amount, enforce_floor=new_amount < 0)
+    else:
+        delta = new_amount - txn.amount
+        _move_balance(old, delta, enforce_floor=new_amount < 0 and delta < 0)
+
+    fields["account"] = new
+    fields["amount"] = new_amount
+    fields["kind"] = new_kind
+    changes = {}
+    for name, value in fields.items():
+        current = getattr(txn, name)
+        if current != value:
+            changes[name] = (getattr(current, "pk", current), getattr(value, "pk", value))
+            setattr(txn, name, value)
+    if changes:
+        txn.save()
+        audit_if_staff(
+            actor=actor, owner=user, action="transaction.update", target=txn, changes=changes
+        )
+    return txn
+
+
+def _transfer_leg_update(*, txn: Transaction, actor: User | None, fields: dict[str, Any]) -> Transaction:
+    frozen = {
+        name
+        for name, value in fields.items()
+        if name not in TRANSFER_EDITABLE_FIELDS and getattr(txn, name) != value
+    }
+    if frozen:
+        raise ValidationError(
+            {
+                name: "A transfer's amount, account, kind and category cannot change; "
+                "delete the transfer and make it again."
+                for name in sorted(frozen)
+            }
+        )
+    new_date = fields.get("txn_date", txn.txn_date)
+    _check_dates(new_date, fields.get("posted_date", txn.posted_date))
+    changes = {}
+    for name in TRANSFER_EDITABLE_FIELDS:
+        if name in fields and getattr(txn, name) != fields[name]:
+            changes[name] = (getattr(txn, name), fields[name])
+            setattr(txn, name, fields[name])
+    if changes:
+        txn.save()
+        if "txn_date" in changes and txn.counterpart_id:
+            # Both legs of one transfer happen on the same day.
+            Transaction.objects.filter(pk=txn.counterpart_id).update(txn_date=new_date)
+        audit_if_staff(actor=actor, owner=txn.user, action="transaction.update", target=txn, changes=changes)
+    return txn
+
+
+@db_transaction.atomic
+def transaction_delete(*, transaction: Transaction, actor: User | None) -> int:
+    """Delete a transaction (both legs of a transfer) and take its amount back out of the balance.
+
+    Returns how many rows were deleted.
+    """
+    txn = Transaction.objects.select_for_update().get(pk=transaction.pk)
+    legs = [txn]
+    if txn.transfer_id:
+        legs = list(Transaction.objects.select_for_update().filter(transfer_id=txn.transfer_id))
+    accounts = _lock_accounts(leg.account_id for leg in legs)
+    for leg in legs:
+        _move_balance(accounts[leg.account_id], -leg.amount, enforce_floor=False)
+    Transaction.objects.filter(pk__in=[leg.pk for leg in legs]).update(counterpart=None)
+    for leg in legs:
+        audit_if_staff(
+            actor=actor,
+            owner=leg.user,
+            action="transaction.delete",
+            target=leg,
+            changes={"amount": (leg.amount, None), "account": (leg.account_id, None)},
+        )
+    deleted, _ = Transaction.objects.filter(pk__in=[leg.pk for leg in legs]).delete()
+    return deleted
+
+
+@db_transaction.atomic
+def transfer_create(
+    *,
+    user: User,
+    from_account: BankAccount,
+    to_account: BankAccount,
+    amount: Decimal,
+    txn_date: date,
+    amount_received: Decimal | None = None,
+    description: str = "",
+    notes: str = "",
+    posted_date: date | None = None,
+    actor: User | None = None,
+) -> TransferResult:
+    """Move money between two of the user's accounts as two linked legs, all or nothing.
+
+    ``amount`` leaves from_account; ``amount_received`` (required between currencies)
+    arrives in to_account. The outgoing leg must respect from_account's floor.
+    """
+    _check_account_open(from_account, user, field="from_account")
+    _check_account_open(to_account, user, field="to_account")
+    if from_account.pk == to_account.pk:
+        raise ValidationError({"to_account": "Choose a different account to transfer to."})
+    amount = _check_amount(amount)
+    if amount < 0:
+        raise ValidationError({"amount": "The amount of a transfer must be positive."})
+    if from_account.currency != to_account.currency:
+        if amount_received is None:
+            raise ValidationError(
+                {
+                    "amount_received": (
+                        f"Give the amount received in {to_account.currency} for a transfer "
+                        f"from {from_account.currency}."
+                    )
+                }
+            )
+        amount_received = _check_amount(amount_received, field="amount_received")
+        if amount_received < 0:
+            raise ValidationError({"amount_received": "The amount received must be positive."})
+    else:
+        if amount_received is not None and quantize_money(amount_received) != amount:
+            raise ValidationError(
+                {"amount_received": "Between accounts in one currency the amount received is the amount sent."}
+            )
+        amount_received = amount
+    _check_dates(txn_date, posted_date)
+
+    accounts = _lock_accounts([from_account.pk, to_account.pk])
+    source, target = accounts[from_account.pk], accounts[to_account.pk]
+    _move_balance(source, -amount, enforce_floor=True)
+    _move_balance(target, amount_received, enforce_floor=False, field="amount_received")
+
+    transfer_id = Transaction.new_transfer_id()
+    category = transfer_category()
+    common = {
+        "user": user,
+        "kind": Transaction.Kind.TRANSFER,
+        "category": category,
+        "txn_date": txn_date,
+        "posted_date": posted_date,
+        "notes": notes,
+        "transfer_id": transfer_id,
+    }
+    outgoing = Transaction.objects.create(
+        account=source,
+        amount=-amount,
+        currency=source.currency,
+        description=description or f"Transfer to {target.name}",
+        **common,
+    )
+    incoming = Transaction.objects.create(
+        account=target,
+        amount=amount_received,
+        currency=target.currency,
+        description=description or f"Transfer from {source.name}",
+        counterpart=outgoing,
+        **common,
+    )
+    Transaction.objects.filter(pk=outgoing.pk).update(counterpart=incoming)
+    outgoing.counterpart = incoming
+    from_account.balance, to_account.balance = source.balance, target.balance
+    audit_if_staff(
+        actor=actor,
+        owner=user,
+        action="transfer.create",
+        target=outgoing,
+        changes={"amount": (None, amount), "from": (None, source.pk), "to": (None, target.pk)},
+    )
+    return TransferResult(outgoing=outgoing, incoming=incoming)
+
+
+@db_transaction.atomic
+def transactions_bulk_create(
+    *, account: BankAccount, rows: list[dict[str, Any]], enforce_floor: bool = False
+) -> list[Transaction]:
+    """Insert many non-transfer rows into one account with one balance update.
+
+    For imports and generated history: what a bank already booked is recorded as it is, so
+    the floor is not enforced unless asked. Each row holds Transaction fields; user,
+    currency and kind are filled in from the account and the sign.
+    """
+    locked = _lock_accounts([account.pk])[account.pk]
+    objects = []
+    for row in rows:
+        amount = _check_amount(row["amount"])
+        objects.append(
+            Transaction(
+                user_id=locked.user_id,
+                account=locked,
+                currency=locked.currency,
+                kind=Transaction.kind_for_amount(amount),
+                **{**row, "amount": amount},
+            )
+        )
+    total = sum((obj.amount for obj in objects), Decimal("0.00"))
+    _move_balance(locked, total, enforce_floor=enforce_floor and total < 0)
+    created = Transaction.objects.bulk_create(objects, batch_size=1000)
+    account.balance = locked.balance
+    return created
+
+
+# --- Categories -----------------------------------------------------------------------
+
+
+def category_create(*, user: User, name: str, slug: str = "") -> Category:
+    """Create one of the user's own categories; its slug may not shadow a default one."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A category needs a name."})
+    slug = slugify(slug or name)[:50]
+    if not slug:
+        raise ValidationError({"name": "Use letters or digits in the category name."})
+    if Category.objects.for_user(user).filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A category {slug!r} already exists."})
+    return Category.objects.create(user=user, name=name, slug=slug)
+
+
+# --- Ledger checks --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerDifference:
+    account_id: int
+    account_name: str
+    stored_balance: Decimal
+    expected_balance: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.stored_balance - self.expected_balance
+
+
+def ledger_differences() -> list[LedgerDifference]:
+    """Every account whose stored balance is not opening balance + sum of its transactions."""
+    sums = dict(
+        Transaction.objects.values("account_id")
+        .order_by()
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    differences = []
+    for account in BankAccount.objects.order_by("pk").only("pk", "name", "balance", "opening_balance"):
+        expected = account.opening_balance + (sums.get(account.pk) or Decimal("0.00"))
+        if account.balance != expected:
+            differences.append(
+                LedgerDifference(
+                    account_id=account.pk,
+                    account_name=account.name,
+                    stored_balance=account.balance,
+                    expected_balance=expected,
+                )
+            )
+    return differences
