@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import auth as auth_views
 from accounts.api import views as accounts_views
 from transactions.api import views as transactions_views
 
@@ -13,6 +14,6 @@ router.register("categories", transactions_views.CategoryViewSet, basename="cate
 
 urlpatterns = [
     path("auth/", include("accounts.api.auth_urls")),
-    path("users/me/", accounts_views.MeView.as_view(), name="users-me"),
+    path("users/me/", auth_views.MeView.as_view(), name="users-me"),
     path("", include(router.urls)),
 ]
