@@ -22,7 +22,9 @@ from smartbank.money import (
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
-            "%(value)s is not a known IANA time zone.", code="invalid_time_zone", params={"value": value}
+            "%(value)s is not a known IANA time zone.",
+            code="invalid_time_zone",
+            params={"value": value},
         )
 
 
@@ -222,7 +224,9 @@ class ExchangeRate(models.Model):
     class Meta:
         ordering = ["-day", "base", "quote"]
         constraints = [
-            models.UniqueConstraint(fields=["base", "quote", "day"], name="accounts_rate_pair_day_unique"),
+            models.UniqueConstraint(
+                fields=["base", "quote", "day"], name="accounts_rate_pair_day_unique"
+            ),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="accounts_rate_positive"),
         ]
 

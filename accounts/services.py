@@ -47,7 +47,9 @@ def audit_record(
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
-        changes={key: [_jsonable(old), _jsonable(new)] for key, (old, new) in (changes or {}).items()},
+        changes={
+            key: [_jsonable(old), _jsonable(new)] for key, (old, new) in (changes or {}).items()
+        },
         ip_address=context.ip_address,
         request_id=context.request_id,
     )
@@ -152,7 +154,11 @@ def user_set_role(*, user: User, role: str, actor: User | None) -> User:
         user.groups.add(group)
     if old_role != role:
         audit_if_staff(
-            actor=actor, owner=user, action="user.set_role", target=user, changes={"role": (old_role, role)}
+            actor=actor,
+            owner=user,
+            action="user.set_role",
+            target=user,
+            changes={"role": (old_role, role)},
         )
     return user
 

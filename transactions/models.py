@@ -103,7 +103,9 @@ class Transaction(models.Model):
         indexes = [
             models.Index(fields=["user", "-txn_date", "-id"], name="txn_user_date_idx"),
             models.Index(fields=["account", "-txn_date", "-id"], name="txn_account_date_idx"),
-            models.Index(fields=["user", "category", "txn_date"], name="txn_user_category_date_idx"),
+            models.Index(
+                fields=["user", "category", "txn_date"], name="txn_user_category_date_idx"
+            ),
             models.Index(fields=["user", "merchant"], name="txn_user_merchant_idx"),
             models.Index(fields=["transfer_id"], name="txn_transfer_idx"),
         ]

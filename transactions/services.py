@@ -78,7 +78,9 @@ def _check_account_open(account: BankAccount, user: User, field: str = "account"
         # Callers pass accounts from for_user(); this guards a caller that forgot to.
         raise ValidationError({field: "Account not found."})
     if account.is_archived:
-        raise ValidationError({field: f"{account.name} is archived; unarchive it to record transactions."})
+        raise ValidationError(
+            {field: f"{account.name} is archived; unarchive it to record transactions."}
+        )
 
 
 def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
@@ -111,7 +113,9 @@ def _check_kind(kind: str | None, amount: Decimal) -> str:
 
 def _check_dates(txn_date: date, posted_date: date | None) -> None:
     if posted_date is not None and posted_date < txn_date:
-        raise ValidationError({"posted_date": "The posted date cannot be before the transaction date."})
+        raise ValidationError(
+            {"posted_date": "The posted date cannot be before the transaction date."}
+        )
 
 
 def transfer_category() -> Category:
@@ -195,7 +199,9 @@ TRANSFER_EDITABLE_FIELDS = ("description", "merchant", "notes", "txn_date", "pos
 
 
 @db_transaction.atomic
-def transaction_update(*, transaction: Transaction, actor: User | None, **fields: Any) -> Transaction:
+def transaction_update(
+    *, transaction: Transaction, actor: User | None, **fields: Any
+) -> Transaction:
     """Edit a transaction; a changed amount or account moves the balances by the difference.
 
     Making an expense larger (or moving it to another account) is a payment and must
@@ -249,7 +255,9 @@ def transaction_update(*, transaction: Transaction, actor: User | None, **fields
     return txn
 
 
-def _transfer_leg_update(*, txn: Transaction, actor: User | None, fields: dict[str, Any]) -> Transaction:
+def _transfer_leg_update(
+    *, txn: Transaction, actor: User | None, fields: dict[str, Any]
+) -> Transaction:
     frozen = {
         name
         for name, value in fields.items()
@@ -275,7 +283,9 @@ def _transfer_leg_update(*, txn: Transaction, actor: User | None, fields: dict[s
         if "txn_date" in changes and txn.counterpart_id:
             # Both legs of one transfer happen on the same day.
             Transaction.objects.filter(pk=txn.counterpart_id).update(txn_date=new_date)
-        audit_if_staff(actor=actor, owner=txn.user, action="transaction.update", target=txn, changes=changes)
+        audit_if_staff(
+            actor=actor, owner=txn.user, action="transaction.update", target=txn, changes=changes
+        )
     return txn
 
 
@@ -347,7 +357,9 @@ def transfer_create(
     else:
         if amount_received is not None and quantize_money(amount_received) != amount:
             raise ValidationError(
-                {"amount_received": "Between accounts in one currency the amount received is the amount sent."}
+                {
+                    "amount_received": "Between accounts in one currency the amount received is the amount sent."
+                }
             )
         amount_received = amount
     _check_dates(txn_date, posted_date)
@@ -466,7 +478,9 @@ def ledger_differences() -> list[LedgerDifference]:
         .values_list("account_id", "total")
     )
     differences = []
-    for account in BankAccount.objects.order_by("pk").only("pk", "name", "balance", "opening_balance"):
+    for account in BankAccount.objects.order_by("pk").only(
+        "pk", "name", "balance", "opening_balance"
+    ):
         expected = account.opening_balance + (sums.get(account.pk) or Decimal("0.00"))
         if account.balance != expected:
             differences.append(
