@@ -195,6 +195,20 @@ def account_number_last4(raw: str) -> str:
     return cleaned[-4:].upper()
 
 
+# An opening date before this is a typing mistake, not an account anyone still holds.
+EARLIEST_OPENING_DATE = date(1900, 1, 1)
+
+
+def _validate_opening_date(opening_date: date, user: User) -> None:
+    """An account opens no later than today where its owner is (their time zone), nor before 1900."""
+    if opening_date > user.today():
+        raise ValidationError({"opening_date": "The opening date cannot be in the future."})
+    if opening_date < EARLIEST_OPENING_DATE:
+        raise ValidationError(
+            {"opening_date": f"The opening date cannot be before {EARLIEST_OPENING_DATE}."}
+        )
+
+
 def _validate_account(account: BankAccount) -> None:
     errors: dict[str, str] = {}
     if account.credit_limit is not None and account.credit_limit < 0:
@@ -239,6 +253,7 @@ def account_create(
         balance=opening_balance,
         credit_limit=credit_limit,
     )
+    _validate_opening_date(opening_date, user)
     _validate_account(account)
     account.save()
     audit_if_staff(
@@ -287,6 +302,8 @@ def account_update(*, account: BankAccount, actor: User | None, **fields: Any) -
     changes = _apply_changes(locked, fields)
     if not changes:
         return locked
+    if "opening_date" in changes:
+        _validate_opening_date(locked.opening_date, locked.user)
     _validate_account(locked)
     update_fields = [*changes.keys(), "updated_at"]
     if "opening_balance" in changes:

@@ -5,12 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import auth as auth_views
 from accounts.api import views as accounts_views
+from transactions.api import category_views
 from transactions.api import views as transactions_views
 
 router = DefaultRouter()
 router.register("accounts", accounts_views.BankAccountViewSet, basename="bankaccount")
 router.register("transactions", transactions_views.TransactionViewSet, basename="transaction")
-router.register("categories", transactions_views.CategoryViewSet, basename="category")
+router.register("categories", category_views.CategoryViewSet, basename="category")
 
 urlpatterns = [
     path("auth/", include("accounts.api.auth_urls")),

@@ -12,9 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction as db_transaction
-from django.db.models import F, Sum
+from django.db.models import F, ProtectedError, RestrictedError, Sum
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import BankAccount, User
@@ -454,6 +455,63 @@ def category_create(*, user: User, name: str, slug: str = "") -> Category:
     return Category.objects.create(user=user, name=name, slug=slug)
 
 
+FALLBACK_CATEGORY_SLUG = "other"
+
+
+def _check_own_category(category: Category) -> None:
+    if category.is_default:
+        raise PermissionDenied("Default categories cannot be renamed or deleted.")
+
+
+def category_update(*, category: Category, name: str, actor: User | None) -> Category:
+    """Rename one of a user's own categories. The slug, which clients file by, stays."""
+    _check_own_category(category)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A category needs a name."})
+    if name != category.name:
+        old_name = category.name
+        category.name = name
+        category.save(update_fields=["name"])
+        audit_if_staff(
+            actor=actor,
+            owner=category.user,
+            action="category.update",
+            target=category,
+            changes={"name": (old_name, name)},
+        )
+    return category
+
+
+@db_transaction.atomic
+def category_delete(*, category: Category, actor: User | None) -> int:
+    """Delete one of a user's own categories; its transactions move to "other", none is lost.
+
+    Amounts and balances do not change. Returns how many transactions were moved.
+    """
+    _check_own_category(category)
+    fallback, _ = Category.objects.get_or_create(
+        slug=FALLBACK_CATEGORY_SLUG, user=None, defaults={"name": "Other"}
+    )
+    moved = Transaction.objects.filter(category=category).update(
+        category=fallback, updated_at=timezone.now()
+    )
+    audit_if_staff(
+        actor=actor,
+        owner=category.user,
+        action="category.delete",
+        target=category,
+        changes={"slug": (category.slug, None), "moved_transactions": (moved, None)},
+    )
+    try:
+        category.delete()
+    except (ProtectedError, RestrictedError):
+        raise ValidationError(
+            {"detail": "This category is still in use (a budget or rule refers to it)."}
+        ) from None
+    return moved
+
+
 # --- Ledger checks --------------------------------------------------------------------
 
 
@@ -481,7 +539,8 @@ def ledger_differences() -> list[LedgerDifference]:
     for account in BankAccount.objects.order_by("pk").only(
         "pk", "name", "balance", "opening_balance"
     ):
-        expected = account.opening_balance + (sums.get(account.pk) or Decimal("0.00"))
+        # SQLite sums decimals as floats (10410.32000000002): round the sum back to cents.
+        expected = account.opening_balance + quantize_money(sums.get(account.pk) or 0)
         if account.balance != expected:
             differences.append(
                 LedgerDifference(

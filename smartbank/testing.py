@@ -1,0 +1,18 @@
+"""Helpers for tests across apps."""
+
+from django.apps import apps
+
+SNAPSHOT_APPS = ("accounts", "transactions", "token_blacklist", "auth")
+
+
+def database_snapshot() -> dict[str, list[tuple]]:
+    """Every row of the project's models, for asserting that a refused request changed nothing."""
+    snapshot = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in SNAPSHOT_APPS:
+            continue
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+        snapshot[model._meta.label] = sorted(
+            model.objects.order_by("pk").values_list(*fields), key=repr
+        )
+    return snapshot
