@@ -221,9 +221,12 @@ def _validate_account(account: BankAccount) -> None:
         )
     if abs(account.opening_balance) > MONEY_MAX:
         errors["opening_balance"] = "This amount is too large."
+    try:
+        validate_currency_code(account.currency)
+    except ValidationError as exc:
+        errors["currency"] = exc.messages[0]
     if errors:
         raise ValidationError(errors)
-    validate_currency_code(account.currency)
 
 
 def account_create(

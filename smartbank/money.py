@@ -10,6 +10,8 @@ MONEY_DECIMAL_PLACES = 2
 RATE_MAX_DIGITS = 20
 RATE_DECIMAL_PLACES = 10
 CENT = Decimal("0.01")
+# ISO 4217 lists these, but they are codes for testing and "no currency", not money.
+NOT_MONEY_CODES = frozenset({"XXX", "XTS"})
 # The largest amount a DecimalField(max_digits=14, decimal_places=2) holds.
 MONEY_MAX = Decimal("999999999999.99")
 
@@ -25,6 +27,7 @@ def is_currency_code(code: str) -> bool:
         and len(code) == 3
         and code.isalpha()
         and code.isupper()
+        and code not in NOT_MONEY_CODES
         and pycountry.currencies.get(alpha_3=code) is not None
     )
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.db.models import F, ProtectedError, RestrictedError, Sum
 from django.utils import timezone
@@ -450,9 +451,15 @@ def category_create(*, user: User, name: str, slug: str = "") -> Category:
     slug = slugify(slug or name)[:50]
     if not slug:
         raise ValidationError({"name": "Use letters or digits in the category name."})
+    clash = ValidationError({"slug": f"A category {slug!r} already exists."})
     if Category.objects.for_user(user).filter(slug=slug).exists():
-        raise ValidationError({"slug": f"A category {slug!r} already exists."})
-    return Category.objects.create(user=user, name=name, slug=slug)
+        raise clash
+    try:
+        with db_transaction.atomic():
+            return Category.objects.create(user=user, name=name, slug=slug)
+    except IntegrityError:
+        # Two identical requests at once: the unique constraint decides, the loser gets a 400.
+        raise clash from None
 
 
 FALLBACK_CATEGORY_SLUG = "other"
