@@ -1,0 +1,233 @@
+"""The staff console for transactions and categories.
+
+Every write goes through transactions.services: the ledger moves balances and writes the
+audit log. Amount, account and kind are read-only once a transaction exists.
+"""
+
+from django.contrib import admin
+from django.db import transaction as db_transaction
+from django.db.models import QuerySet
+
+from accounts.models import BankAccount
+from smartbank.admin import ServiceAdminMixin
+from transactions.forms import (
+    CategoryAdminChangeForm,
+    CategoryAdminCreationForm,
+    TransactionAdminChangeForm,
+    TransactionAdminCreationForm,
+)
+from transactions.models import Category, Transaction
+from transactions.services import category_delete, transaction_delete
+
+
+class DefaultCategoryFilter(admin.SimpleListFilter):
+    """The shared categories by name, and customers' own ones together: a bounded list."""
+
+    title = "category"
+    parameter_name = "category"
+    OWN = "own"
+
+    def lookups(self, request, model_admin):
+        defaults = Category.objects.filter(user__isnull=True).order_by("name")
+        return [
+            *((category.slug, category.name) for category in defaults),
+            (self.OWN, "Customers' own"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.OWN:
+            return queryset.filter(category__user__isnull=False)
+        if value:
+            return queryset.filter(category__slug=value, category__user__isnull=True)
+        return queryset
+
+
+class CurrencyFilter(admin.SimpleListFilter):
+    """Currencies of the accounts, not a DISTINCT over every transaction."""
+
+    title = "currency"
+    parameter_name = "currency"
+
+    def lookups(self, request, model_admin):
+        currencies = BankAccount.objects.order_by("currency").values_list("currency", flat=True)
+        return [(code, code) for code in currencies.distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(currency=self.value()) if self.value() else queryset
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    form = TransactionAdminChangeForm
+    add_form = TransactionAdminCreationForm
+
+    list_display = (
+        "txn_date",
+        "account",
+        "customer",
+        "amount",
+        "currency",
+        "kind",
+        "category",
+        "merchant",
+    )
+    list_select_related = ("account", "user", "category")
+    list_filter = ("kind", DefaultCategoryFilter, CurrencyFilter, "txn_date")
+    search_fields = ("description", "merchant", "user__email")
+    date_hierarchy = "txn_date"
+    raw_id_fields = ("account",)
+    # The ledger grows without bound; one COUNT per page is enough.
+    show_full_result_count = False
+    add_fieldsets = (
+        (
+            None,
+            {
+                "fields": ("account", "amount", "txn_date", "posted_date"),
+                "description": (
+                    "Recorded through the ledger: the account's balance moves by the amount, "
+                    "and an expense that would overdraw the account is refused. "
+                    "Transfers are made through the API."
+                ),
+            },
+        ),
+        ("Details", {"fields": ("description", "merchant", "category", "notes")}),
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "user",
+                    "account",
+                    "amount",
+                    "currency",
+                    "kind",
+                    "txn_date",
+                    "posted_date",
+                )
+            },
+        ),
+        ("Details", {"fields": ("description", "merchant", "category", "notes")}),
+        (
+            "Record",
+            {
+                "fields": (
+                    "transfer_id",
+                    "counterpart",
+                    "external_id",
+                    "fingerprint",
+                    "created_at",
+                    "updated_at",
+                ),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+    MONEY_READONLY_FIELDS = (
+        "user",
+        "account",
+        "amount",
+        "currency",
+        "kind",
+        "transfer_id",
+        "counterpart",
+        "external_id",
+        "fingerprint",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description="customer", ordering="user__email")
+    def customer(self, obj: Transaction) -> str:
+        return obj.user.email
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if obj.kind == Transaction.Kind.TRANSFER:
+            # Both legs of a transfer keep the transfers category.
+            return (*self.MONEY_READONLY_FIELDS, "category")
+        return self.MONEY_READONLY_FIELDS
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting one leg of a transfer deletes the other leg too; list both.
+        objs = list(objs)
+        transfer_ids = {txn.transfer_id for txn in objs if txn.transfer_id}
+        other_legs = Transaction.objects.filter(transfer_id__in=transfer_ids).exclude(
+            pk__in=[txn.pk for txn in objs]
+        )
+        return super().get_deleted_objects([*objs, *other_legs], request)
+
+    def delete_model(self, request, obj: Transaction) -> None:
+        transaction_delete(transaction=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset: QuerySet[Transaction]) -> None:
+        with db_transaction.atomic():
+            for pk in list(queryset.order_by("pk").values_list("pk", flat=True)):
+                # A transfer's other leg may have gone already, with the first one.
+                txn = Transaction.objects.filter(pk=pk).first()
+                if txn is not None:
+                    transaction_delete(transaction=txn, actor=request.user)
+
+
+class CategoryOwnerFilter(admin.SimpleListFilter):
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("default", "Default (shared)"), ("own", "Customers' own")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "default":
+            return queryset.filter(user__isnull=True)
+        if self.value() == "own":
+            return queryset.filter(user__isnull=False)
+        return queryset
+
+
+@admin.register(Category)
+class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Default categories come from a data migration and are read-only here."""
+
+    form = CategoryAdminChangeForm
+    add_form = CategoryAdminCreationForm
+
+    list_display = ("name", "slug", "owner", "created_at")
+    list_select_related = ("user",)
+    list_filter = (CategoryOwnerFilter,)
+    search_fields = ("name", "slug", "user__email")
+    autocomplete_fields = ("user",)
+    ordering = ("user_id", "name")
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, obj: Category) -> str:
+        return obj.user.email if obj.user_id else "Default (shared)"
+
+    def get_fields(self, request, obj=None):
+        return ("user", "name", "slug") if obj is None else ("owner", "slug", "name", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("owner", "slug", "created_at")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj: Category) -> None:
+        # Django's delete page refuses while transactions still use the category (they are
+        # protected), so category_delete only ever removes an unused one here.
+        category_delete(category=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset: QuerySet[Category]) -> None:
+        for category in queryset.filter(user__isnull=False):
+            self.delete_model(request, category)
