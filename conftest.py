@@ -11,6 +11,7 @@ from accounts.tests.factories import UserFactory
 from smartbank.celery import app as celery_app
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; the browser tests drive it via Playwright
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,12 @@ def pytest_collection_modifyitems(config, items):
                     "CI=true but DATABASE_URL is not PostgreSQL: the postgres tests cannot be skipped."
                 )
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
+        if "browser" in item.keywords and not os.path.exists(CHROMIUM):
+            if IN_CI:
+                raise pytest.UsageError(
+                    f"CI=true but {CHROMIUM} is missing: the browser tests cannot be skipped."
+                )
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
 
 
 def client_for(user) -> APIClient:

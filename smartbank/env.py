@@ -5,13 +5,23 @@ deployment never turns silently into a default.
 """
 
 import os
+import re
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
+# An empty value (``DEBUG=`` from a template with nothing filled in) counts as off: the
+# safe reading for DEBUG, the variable where it matters most.
 _FALSE = {"0", "false", "no", "off", ""}
-_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^(?P<count>\d+)(?P<unit>[smhd]?)$")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# What DRF's throttles accept: "<count>/<period>", the period read from its first letter.
+_RATE = re.compile(r"^[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+_REDIS_SCHEMES = {"redis", "rediss", "unix"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -44,6 +54,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    """A comma-separated list; blanks around and between items are ignored."""
     raw = os.environ.get(name)
     if raw is None:
         return list(default or [])
@@ -51,28 +62,50 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 
 def env_duration(name: str, default: timedelta) -> timedelta:
-    """A duration such as ``300s``, ``15m``, ``12h`` or ``7d`` (a bare number is seconds)."""
+    """A positive duration such as ``300s``, ``15m``, ``12h`` or ``7d`` (a bare number is seconds)."""
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
-    value = raw.strip().lower()
-    unit = value[-1] if value[-1] in _DURATION_UNITS else "s"
-    number = value[:-1] if value[-1] in _DURATION_UNITS else value
-    try:
-        count = int(number)
-    except ValueError:
+    match = _DURATION.match(raw.strip().lower())
+    if not match:
         raise ImproperlyConfigured(
             f"{name} must be a duration like 300s, 15m, 12h or 7d, got {raw!r}."
-        ) from None
-    if count <= 0:
+        )
+    seconds = int(match["count"]) * _DURATION_UNITS[match["unit"]]
+    if seconds <= 0:
         raise ImproperlyConfigured(f"{name} must be a positive duration, got {raw!r}.")
-    return timedelta(seconds=count * _DURATION_UNITS[unit])
+    return timedelta(seconds=seconds)
 
 
 def env_rate(name: str, default: str) -> str:
-    """A DRF throttle rate such as ``10/min``."""
+    """A DRF throttle rate such as ``10/min`` or ``100/hour``."""
     value = env_str(name, default)
-    count, _, period = value.partition("/")
-    if not count.isdigit() or not period or period[0] not in "smhd":
+    if not _RATE.match(value):
         raise ImproperlyConfigured(f"{name} must be a rate like 10/min or 100/hour, got {value!r}.")
     return value
+
+
+def env_database(name: str, default: str, **options: Any) -> dict[str, Any]:
+    """A Django DATABASES entry from a URL such as ``postgres://user:pass@host:5432/db``."""
+    url = env_str(name) or default
+    try:
+        database = dj_database_url.parse(url, **options)
+    except ValueError as exc:
+        # The message names the scheme only: the URL itself may carry a password.
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
+    if database["ENGINE"] != "django.db.backends.sqlite3" and not database.get("NAME"):
+        raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://host/smartbank.")
+    return database
+
+
+def env_redis_url(name: str) -> str:
+    """A Redis URL (``redis://``, ``rediss://`` or ``unix://``), or "" when unset."""
+    url = env_str(name)
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in _REDIS_SCHEMES or not (parts.netloc or parts.path):
+        raise ImproperlyConfigured(
+            f"{name} must be a redis://, rediss:// or unix:// URL, e.g. redis://localhost:6379/0."
+        )
+    return url

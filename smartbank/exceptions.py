@@ -1,13 +1,42 @@
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.http import JsonResponse
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "request_too_large"
+
+
+def request_too_large_detail() -> str:
+    # MAX_JSON_BODY_BYTES is also DATA_UPLOAD_MAX_MEMORY_SIZE, the limit Django applies.
+    return f"Request body is too large: it may be at most {settings.MAX_JSON_BODY_BYTES} bytes."
+
+
+def request_too_large_response() -> JsonResponse:
+    """The 413 answer, for code outside DRF (the body-size middleware)."""
+    return JsonResponse({"detail": request_too_large_detail()}, status=413)
+
+
 def api_exception_handler(exc, context):
-    """DRF's handler, plus services' Django ValidationErrors as field-level 400s."""
+    """DRF's handler, plus services' Django ValidationErrors as field-level 400s.
+
+    Errors not about one field (raised without a field, or under NON_FIELD_ERRORS) come
+    under "detail", the key the services use for them. A body over the upload limit that
+    a parser reads (a form body, which DRF reads itself) is a 413, not a 500.
+    """
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            exc = exceptions.ValidationError(exc.message_dict)
+            messages = exc.message_dict
+            if NON_FIELD_ERRORS in messages:
+                messages["detail"] = messages.get("detail", []) + messages.pop(NON_FIELD_ERRORS)
+            exc = exceptions.ValidationError(messages)
         else:
             exc = exceptions.ValidationError({"detail": exc.messages})
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(request_too_large_detail())
     return exception_handler(exc, context)

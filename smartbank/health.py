@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,13 @@ def _cache_ok() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
+    """Liveness and readiness for load balancers: 200 when the database and cache answer.
+
+    Open to anyone and exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT), since
+    balancers probe over plain HTTP; it says only "ok" or "error", never why.
+    """
     checks = {"database": _database_ok(), "cache": _cache_ok()}
     healthy = all(checks.values())
     body = {"status": "ok" if healthy else "error"}
