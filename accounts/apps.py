@@ -12,4 +12,6 @@ class AccountsConfig(AppConfig):
 
         # Models added by later migrations get their permissions after migrate; keep the
         # role groups in step with them so "auditor sees everything" stays true.
-        post_migrate.connect(sync_role_groups_after_migrate, dispatch_uid="accounts.sync_role_groups")
+        post_migrate.connect(
+            sync_role_groups_after_migrate, dispatch_uid="accounts.sync_role_groups"
+        )

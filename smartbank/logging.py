@@ -117,7 +117,7 @@ class RequestContextFilter(logging.Filter):
         if not getattr(record, "request_id", None):
             record.request_id = context.request_id or "-"
         if getattr(record, "user_id", None) is None:
-            user_id = context.user_id if context.user_id is not None else current_user_id()
+            user_id = current_user_id()
             if user_id is not None:
                 record.user_id = user_id
         return True

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 class RequestContext:
     request_id: str = ""
     ip_address: str | None = None
-    user_id: int | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("smartbank_request", default=RequestContext())
+# The default is frozen, so sharing one instance is safe.
+_current: ContextVar[RequestContext] = ContextVar(
+    "smartbank_request",
+    default=RequestContext(),  # noqa: B039
+)
 
 
 def current() -> RequestContext:
