@@ -26,24 +26,32 @@ def _fast_and_isolated(settings):
     cache.clear()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Outside CI, skip tests whose service is missing; in CI nothing may be skipped."""
+def _missing_services() -> dict[str, str]:
+    """Each service marker whose service this run lacks, with what would provide it."""
     from django.conf import settings
 
-    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    missing = {}
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        missing["postgres"] = "DATABASE_URL=postgres://..."
+    if not settings.REDIS_URL:
+        missing["redis"] = "REDIS_URL=redis://..."
+    if not os.path.exists(CHROMIUM):
+        missing["browser"] = f"Chromium at {CHROMIUM}"
+    return missing
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside CI, skip tests whose service is missing; in CI nothing may be skipped."""
+    missing = _missing_services()
     for item in items:
-        if "postgres" in item.keywords and not on_postgres:
+        for marker, needs in missing.items():
+            if marker not in item.keywords:
+                continue
             if IN_CI:
                 raise pytest.UsageError(
-                    "CI=true but DATABASE_URL is not PostgreSQL: the postgres tests cannot be skipped."
+                    f"CI=true but this run lacks {needs}: the {marker} tests cannot be skipped."
                 )
-            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
-        if "browser" in item.keywords and not os.path.exists(CHROMIUM):
-            if IN_CI:
-                raise pytest.UsageError(
-                    f"CI=true but {CHROMIUM} is missing: the browser tests cannot be skipped."
-                )
-            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
+            item.add_marker(pytest.mark.skip(reason=f"needs {needs}"))
 
 
 def client_for(user) -> APIClient:
