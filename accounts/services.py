@@ -15,6 +15,7 @@ from django.db.models import F
 from accounts.models import AuditLog, BankAccount, User
 from accounts.roles import ROLE_GROUPS
 from smartbank import request_context
+from smartbank.dates import check_date_range
 from smartbank.money import MONEY_MAX, quantize_money, validate_currency_code
 
 _ACCOUNT_NUMBER_SEPARATORS = re.compile(r"[\s\-./]")
@@ -196,17 +197,23 @@ def account_number_last4(raw: str) -> str:
 
 
 # An opening date before this is a typing mistake, not an account anyone still holds.
-EARLIEST_OPENING_DATE = date(1900, 1, 1)
-
-
-def _validate_opening_date(opening_date: date, user: User) -> None:
-    """An account opens no later than today where its owner is (their time zone), nor before 1900."""
-    if opening_date > user.today():
-        raise ValidationError({"opening_date": "The opening date cannot be in the future."})
-    if opening_date < EARLIEST_OPENING_DATE:
-        raise ValidationError(
-            {"opening_date": f"The opening date cannot be before {EARLIEST_OPENING_DATE}."}
-        )
+def _validate_opening_date(account: BankAccount) -> None:
+    """An account opens no later than its owner's today, and not after its first transaction."""
+    check_date_range(
+        account.opening_date,
+        field="opening_date",
+        label="opening date",
+        today=account.user.today(),
+        days_ahead=0,
+    )
+    if account.pk is not None:
+        first = account.transactions.order_by("txn_date").values_list("txn_date", flat=True).first()
+        if first is not None and account.opening_date > first:
+            raise ValidationError(
+                {
+                    "opening_date": f"The account has transactions from {first}; it cannot open later."
+                }
+            )
 
 
 def _validate_account(account: BankAccount) -> None:
@@ -256,7 +263,7 @@ def account_create(
         balance=opening_balance,
         credit_limit=credit_limit,
     )
-    _validate_opening_date(opening_date, user)
+    _validate_opening_date(account)
     _validate_account(account)
     account.save()
     audit_if_staff(
@@ -284,7 +291,11 @@ ACCOUNT_EDITABLE_FIELDS = (
 
 @db_transaction.atomic
 def account_update(*, account: BankAccount, actor: User | None, **fields: Any) -> BankAccount:
-    """Change an account. A new opening balance moves the balance by the same amount."""
+    """Change an account. A new opening balance moves the balance by the same amount.
+
+    A new opening balance is a correction of history and is not held to the floor; a new
+    type or credit limit is refused when the current balance already breaks it.
+    """
     unknown = set(fields) - set(ACCOUNT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"account_update cannot change {sorted(unknown)}")
@@ -306,8 +317,20 @@ def account_update(*, account: BankAccount, actor: User | None, **fields: Any) -
     if not changes:
         return locked
     if "opening_date" in changes:
-        _validate_opening_date(locked.opening_date, locked.user)
+        _validate_opening_date(locked)
     _validate_account(locked)
+    floor = locked.balance_floor
+    floor_fields = sorted({"account_type", "credit_limit"} & set(changes))
+    if floor_fields and floor is not None and locked.balance < floor:
+        # A new type or limit sets the rule for payments to come; it cannot start out broken.
+        raise ValidationError(
+            {
+                floor_fields[0]: (
+                    f"The balance is {locked.balance} {locked.currency}, below the {floor} "
+                    "this change would allow; settle the balance first."
+                )
+            }
+        )
     update_fields = [*changes.keys(), "updated_at"]
     if "opening_balance" in changes:
         old, new = changes["opening_balance"]

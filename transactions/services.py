@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from accounts.models import BankAccount, User
 from accounts.services import audit_if_staff
+from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
 from transactions.models import TRANSFER_CATEGORY_SLUG, Category, Transaction
 
@@ -41,7 +42,11 @@ class TransferResult:
 def _lock_accounts(account_ids: Iterable[int]) -> dict[int, BankAccount]:
     ids = sorted(set(account_ids))
     accounts = BankAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    return {account.pk: account for account in accounts}
+    locked = {account.pk: account for account in accounts}
+    if len(locked) != len(ids):
+        # Deleted by a concurrent request between the caller's read and this lock.
+        raise ValidationError({"account": "Account not found."})
+    return locked
 
 
 def _move_balance(
@@ -113,8 +118,13 @@ def _check_kind(kind: str | None, amount: Decimal) -> str:
     return derived
 
 
-def _check_dates(txn_date: date, posted_date: date | None) -> None:
-    if posted_date is not None and posted_date < txn_date:
+def _check_dates(txn_date: date, posted_date: date | None, user: User) -> None:
+    today = user.today()
+    check_date_range(txn_date, field="txn_date", today=today, days_ahead=BOOKING_DAYS_AHEAD)
+    if posted_date is None:
+        return
+    check_date_range(posted_date, field="posted_date", today=today, days_ahead=BOOKING_DAYS_AHEAD)
+    if posted_date < txn_date:
         raise ValidationError(
             {"posted_date": "The posted date cannot be before the transaction date."}
         )
@@ -152,12 +162,13 @@ def transaction_create(
     An expense that would take a floored account past its floor is refused
     (InsufficientFunds) and nothing is written.
     """
-    _check_account_open(account, user)
     amount = _check_amount(amount)
     kind = _check_kind(kind, amount)
     _check_category(category, user)
-    _check_dates(txn_date, posted_date)
+    _check_dates(txn_date, posted_date, user)
     locked = _lock_accounts([account.pk])[account.pk]
+    # Checked on the locked row, so a concurrent archive cannot slip a row in.
+    _check_account_open(locked, user)
     _move_balance(locked, amount, enforce_floor=amount < 0)
     txn = Transaction.objects.create(
         user=user,
@@ -223,7 +234,9 @@ def transaction_update(
     new_kind = _check_kind(fields.get("kind"), new_amount)
     if "category" in fields:
         _check_category(fields["category"], user)
-    _check_dates(fields.get("txn_date", txn.txn_date), fields.get("posted_date", txn.posted_date))
+    _check_dates(
+        fields.get("txn_date", txn.txn_date), fields.get("posted_date", txn.posted_date), user
+    )
 
     accounts = _lock_accounts([txn.account_id, new_account.pk])
     old = accounts[txn.account_id]
@@ -274,7 +287,19 @@ def _transfer_leg_update(
             }
         )
     new_date = fields.get("txn_date", txn.txn_date)
-    _check_dates(new_date, fields.get("posted_date", txn.posted_date))
+    _check_dates(new_date, fields.get("posted_date", txn.posted_date), txn.user)
+    if new_date != txn.txn_date and txn.counterpart_id:
+        other_posted = (
+            Transaction.objects.filter(pk=txn.counterpart_id)
+            .values_list("posted_date", flat=True)
+            .get()
+        )
+        if other_posted is not None and other_posted < new_date:
+            raise ValidationError(
+                {
+                    "txn_date": f"The other leg of this transfer was posted on {other_posted}, before {new_date}."
+                }
+            )
     changes = {}
     for name in TRANSFER_EDITABLE_FIELDS:
         if name in fields and getattr(txn, name) != fields[name]:
@@ -336,6 +361,8 @@ def transfer_create(
     ``amount`` leaves from_account; ``amount_received`` (required between currencies)
     arrives in to_account. The outgoing leg must respect from_account's floor.
     """
+    # Checked first so nothing below (currencies, names) speaks of another user's account;
+    # checked again on the locked rows.
     _check_account_open(from_account, user, field="from_account")
     _check_account_open(to_account, user, field="to_account")
     if from_account.pk == to_account.pk:
@@ -364,10 +391,12 @@ def transfer_create(
                 }
             )
         amount_received = amount
-    _check_dates(txn_date, posted_date)
+    _check_dates(txn_date, posted_date, user)
 
     accounts = _lock_accounts([from_account.pk, to_account.pk])
     source, target = accounts[from_account.pk], accounts[to_account.pk]
+    _check_account_open(source, user, field="from_account")
+    _check_account_open(target, user, field="to_account")
     _move_balance(source, -amount, enforce_floor=True)
     _move_balance(target, amount_received, enforce_floor=False, field="amount_received")
 
@@ -421,6 +450,7 @@ def transactions_bulk_create(
     currency and kind are filled in from the account and the sign.
     """
     locked = _lock_accounts([account.pk])[account.pk]
+    _check_account_open(locked, locked.user)
     objects = []
     for row in rows:
         amount = _check_amount(row["amount"])

@@ -318,3 +318,59 @@ def test_bank_account_list_is_the_users_active_accounts_by_default(user, other_u
     assert list(bank_account_list(user=user)) == [active]
     assert list(bank_account_list(user=user, archived=ArchivedState.ARCHIVED)) == [archived]
     assert list(bank_account_list(user=user, archived=ArchivedState.ALL)) == [active, archived]
+
+
+def test_a_new_type_or_limit_cannot_start_out_below_the_floor(user):
+    from transactions.services import transaction_create
+
+    card = account_create(
+        user=user,
+        name="Card",
+        currency="EUR",
+        opening_date=datetime.date(2025, 1, 1),
+        account_type="credit_card",
+        credit_limit=Decimal("500.00"),
+    )
+    transaction_create(
+        user=user, account=card, amount=Decimal("-93.33"), txn_date=datetime.date(2025, 2, 1)
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        account_update(account=card, actor=user, credit_limit=Decimal("50.00"))
+    assert "-93.33" in excinfo.value.message_dict["credit_limit"][0]
+    card.refresh_from_db()
+    assert card.credit_limit == Decimal("500.00")
+    account_update(account=card, actor=user, credit_limit=Decimal("100.00"))
+
+    loan = account_create(
+        user=user,
+        name="Loan",
+        currency="EUR",
+        opening_date=datetime.date(2025, 1, 1),
+        account_type="loan",
+        opening_balance=Decimal("-5000.00"),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        account_update(account=loan, actor=user, account_type="checking")
+    # Its opening balance alone already breaks a checking account's floor.
+    assert "opening_balance" in excinfo.value.message_dict
+    loan.refresh_from_db()
+    assert loan.account_type == "loan"
+
+
+def test_an_account_cannot_open_after_its_first_transaction(user):
+    from transactions.services import transaction_create
+
+    account = account_create(
+        user=user,
+        name="Everyday",
+        currency="EUR",
+        opening_date=datetime.date(2025, 1, 1),
+        opening_balance=Decimal("100.00"),
+    )
+    transaction_create(
+        user=user, account=account, amount=Decimal("-1.00"), txn_date=datetime.date(2025, 3, 1)
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        account_update(account=account, actor=user, opening_date=datetime.date(2025, 3, 2))
+    assert "2025-03-01" in excinfo.value.message_dict["opening_date"][0]
+    account_update(account=account, actor=user, opening_date=datetime.date(2025, 3, 1))

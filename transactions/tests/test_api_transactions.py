@@ -225,6 +225,12 @@ def test_archived_account_is_refused(api_client, user):
         ({"description": "x" * 256}, "description"),
         ({"merchant": ["Shop"]}, "merchant"),
         ({"notes": None}, "notes"),
+        ({"notes": "x" * 2001}, "notes"),
+        ({"account": 1.5}, "account"),
+        ({"account": "1.5"}, "account"),
+        ({"category": "groc\u0000eries"}, "category"),
+        ({"category": "g" * 51}, "category"),
+        ({"description": "Weekly\u0000shop"}, "description"),
     ],
 )
 def test_bad_create_input_is_a_400_and_writes_nothing(api_client, account, overrides, field):

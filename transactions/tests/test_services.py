@@ -353,3 +353,61 @@ class TestBulkAndVerification:
         with pytest.raises(CommandError, match="1 of 1 accounts do not balance"):
             call_command("verify_ledger")
         assert "off by -974.00" in capsys.readouterr().err
+
+
+class TestRulesHeldByTheServices:
+    """Rules that every door (API, admin, imports) gets because the service holds them."""
+
+    @pytest.mark.parametrize(
+        ("field", "day"),
+        [("txn_date", datetime.date(1, 1, 1)), ("txn_date", datetime.date(9999, 12, 31))],
+    )
+    def test_booking_dates_out_of_range_are_refused(self, field, day):
+        account = BankAccountFactory()
+        with pytest.raises(ValidationError) as excinfo:
+            transaction_create(
+                user=account.user, account=account, amount=Decimal("-1"), txn_date=day
+            )
+        assert field in excinfo.value.message_dict
+        with pytest.raises(ValidationError) as excinfo:
+            expense(account, "-1.00", posted_date=datetime.date(9999, 12, 31))
+        assert "posted_date" in excinfo.value.message_dict
+        assert not Transaction.objects.exists()
+
+    def test_an_account_archived_after_it_was_read_takes_no_row(self):
+        account = BankAccountFactory()
+        stale = BankAccount.objects.get(pk=account.pk)
+        BankAccount.objects.filter(pk=account.pk).update(is_archived=True)
+        with pytest.raises(ValidationError) as excinfo:
+            expense(stale, "-1.00")
+        assert "archived" in excinfo.value.message_dict["account"][0]
+        assert not Transaction.objects.exists()
+
+    def test_an_account_deleted_after_it_was_read_is_not_found(self):
+        account = BankAccountFactory()
+        stale = BankAccount.objects.get(pk=account.pk)
+        BankAccount.objects.filter(pk=account.pk).delete()
+        with pytest.raises(ValidationError) as excinfo:
+            expense(stale, "-1.00")
+        assert excinfo.value.message_dict == {"account": ["Account not found."]}
+
+    def test_moving_a_legs_date_past_the_other_legs_posting_is_refused(self):
+        a = BankAccountFactory()
+        b = BankAccountFactory(user=a.user)
+        result = transfer_create(
+            user=a.user,
+            from_account=a,
+            to_account=b,
+            amount=Decimal("5"),
+            txn_date=DAY,
+            posted_date=DAY,
+        )
+        with pytest.raises(ValidationError) as excinfo:
+            transaction_update(
+                transaction=result.incoming,
+                actor=None,
+                txn_date=DAY + datetime.timedelta(days=3),
+                posted_date=DAY + datetime.timedelta(days=3),
+            )
+        assert "posted" in excinfo.value.message_dict["txn_date"][0]
+        assert set(Transaction.objects.values_list("txn_date", flat=True)) == {DAY}
