@@ -38,7 +38,7 @@ class UserAdminCreationForm(ServiceFormMixin, BaseUserCreationForm):
         fields = ("email", "full_name", "phone", "role")
 
     def clean_email(self) -> str:
-        return User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        return User.objects.normalize_login_email(self.cleaned_data["email"])
 
     def apply(self) -> User:
         data = self.cleaned_data
@@ -83,7 +83,7 @@ class UserAdminChangeForm(ServiceFormMixin, UserChangeForm):
         )
 
     def clean_email(self) -> str:
-        return User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        return User.objects.normalize_login_email(self.cleaned_data["email"])
 
     def clean_base_currency(self) -> str:
         return _currency_code(self.cleaned_data["base_currency"])

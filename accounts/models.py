@@ -35,14 +35,24 @@ def default_base_currency() -> str:
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_login_email(cls, email: str) -> str:
+        """The one form an email is stored, looked up and throttled by: trimmed, lower-case.
+
+        Lookups compare this exactly rather than with iexact: PostgreSQL's UPPER() folds
+        look-alikes such as "ſ" into "S", which would let one account be reached under
+        many spellings (and past the per-email throttle).
+        """
+        return cls.normalize_email(email.strip()).lower()
+
     def get_by_natural_key(self, email):
         # Login is case-insensitive: Ann@Example.com and ann@example.com are one user.
-        return self.get(email__iexact=email)
+        return self.get(email=self.normalize_login_email(email))
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_login_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

@@ -92,7 +92,7 @@ def user_signup(
     locale: str = "en-us",
 ) -> User:
     """Create a customer. The email is unique whatever its case; the password is validated."""
-    email = User.objects.normalize_email(email.strip()).lower()
+    email = User.objects.normalize_login_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this email already exists."})
     user = User(
@@ -127,7 +127,7 @@ def user_update(*, user: User, actor: User | None, **fields: Any) -> User:
     if unknown:
         raise ValueError(f"user_update cannot change {sorted(unknown)}")
     if "email" in fields:
-        fields["email"] = User.objects.normalize_email(fields["email"].strip()).lower()
+        fields["email"] = User.objects.normalize_login_email(fields["email"])
         if User.objects.filter(email__iexact=fields["email"]).exclude(pk=user.pk).exists():
             raise ValidationError({"email": "An account with this email already exists."})
     changes = _apply_changes(user, fields)

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.models import User
 from smartbank.middleware import client_ip
 
 
@@ -55,5 +56,5 @@ class AuthEmailThrottle(_SettingsRateThrottle):
         if not isinstance(email, str) or not email.strip():
             return None
         # Hashed so the cache key has a safe shape and the cache holds no email addresses.
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        digest = hashlib.sha256(User.objects.normalize_login_email(email).encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}

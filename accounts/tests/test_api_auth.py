@@ -238,6 +238,16 @@ def test_login_email_is_case_insensitive(anon_client):
     assert RefreshToken(response.json()["refresh"])["user_id"] == str(user.pk)
 
 
+def test_login_does_not_fold_look_alike_letters(anon_client):
+    # PostgreSQL's UPPER('ſ') is 'S': an iexact lookup would log this in as sam@ and give
+    # every such spelling its own throttle bucket.
+    UserFactory(email="sam@example.com")
+
+    response = _login(anon_client, "\u017fam@example.com")
+
+    assert response.status_code == 401, response.data
+
+
 def test_login_does_not_trim_the_password(anon_client):
     UserFactory(email="ann@example.com")
 
