@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -26,6 +26,18 @@ def validate_time_zone(value: str) -> None:
             code="invalid_time_zone",
             params={"value": value},
         )
+
+
+validate_phone = RegexValidator(
+    r"^\+?[0-9][0-9 ()./-]{3,30}$",
+    "Enter a phone number of digits, spaces and ( ) . / - with an optional leading +.",
+    code="invalid_phone",
+)
+validate_locale = RegexValidator(
+    r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$",
+    "Enter a language tag such as en-us or de.",
+    code="invalid_locale",
+)
 
 
 def default_base_currency() -> str:
@@ -85,7 +97,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField("email address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
+    phone = models.CharField(max_length=32, blank=True, validators=[validate_phone])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     kyc_status = models.CharField(
         "KYC status", max_length=16, choices=KycStatus.choices, default=KycStatus.PENDING
@@ -94,7 +106,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=3, default=default_base_currency, validators=[validate_currency_code]
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    locale = models.CharField(max_length=16, default="en-us")
+    locale = models.CharField(max_length=16, default="en-us", validators=[validate_locale])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
         default=False, help_text="Can log into the admin. Follows the role."

@@ -172,6 +172,8 @@ def test_signup_ignores_a_stale_authorization_header(anon_client):
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
         ({"full_name": "n" * 151}, "full_name"),
         ({"locale": "x" * 17}, "locale"),
+        ({"locale": "<script>"}, "locale"),
+        ({"phone": "call me maybe"}, "phone"),
     ],
 )
 def test_signup_bad_input_is_a_400_naming_the_field_and_writes_nothing(anon_client, changes, field):
@@ -530,6 +532,8 @@ def test_me_patch_ignores_read_only_fields(api_client, user):
         ({"time_zone": "Nowhere/Special"}, "time_zone"),
         ({"full_name": "n" * 151}, "full_name"),
         ({"full_name": "Fine", "time_zone": "Nowhere/Special"}, "time_zone"),
+        ({"locale": "<script>"}, "locale"),
+        ({"phone": "+44 20 7946 0000 ext. 5"}, "phone"),
     ],
 )
 def test_me_patch_bad_input_is_a_400_and_changes_nothing(api_client, user, payload, field):
