@@ -5,20 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_role_groups'),
+        ("accounts", "0002_role_groups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='locale',
-            field=models.CharField(default='en-us', max_length=16, validators=[django.core.validators.RegexValidator('^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$', 'Enter a language tag such as en-us or de.', code='invalid_locale')]),
+            model_name="user",
+            name="locale",
+            field=models.CharField(
+                default="en-us",
+                max_length=16,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$",
+                        "Enter a language tag such as en-us or de.",
+                        code="invalid_locale",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='phone',
-            field=models.CharField(blank=True, max_length=32, validators=[django.core.validators.RegexValidator('^\\+?[0-9][0-9 ()./-]{3,30}$', 'Enter a phone number of digits, spaces and ( ) . / - with an optional leading +.', code='invalid_phone')]),
+            model_name="user",
+            name="phone",
+            field=models.CharField(
+                blank=True,
+                max_length=32,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^\\+?[0-9][0-9 ()./-]{3,30}$",
+                        "Enter a phone number of digits, spaces and ( ) . / - with an optional leading +.",
+                        code="invalid_phone",
+                    )
+                ],
+            ),
         ),
     ]
