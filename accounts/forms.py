@@ -22,12 +22,9 @@ from accounts.services import (
     user_update,
 )
 from smartbank.admin import ServiceFormMixin
+from smartbank.money import normalize_currency_code
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
-
-
-def _currency_code(value: str) -> str:
-    return (value or "").strip().upper()
 
 
 class UserAdminCreationForm(ServiceFormMixin, BaseUserCreationForm):
@@ -86,7 +83,7 @@ class UserAdminChangeForm(ServiceFormMixin, UserChangeForm):
         return User.objects.normalize_login_email(self.cleaned_data["email"])
 
     def clean_base_currency(self) -> str:
-        return _currency_code(self.cleaned_data["base_currency"])
+        return normalize_currency_code(self.cleaned_data["base_currency"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -138,7 +135,7 @@ class BankAccountAdminCreationForm(ServiceFormMixin, forms.ModelForm):
         )
 
     def clean_currency(self) -> str:
-        return _currency_code(self.cleaned_data["currency"])
+        return normalize_currency_code(self.cleaned_data["currency"])
 
     def apply(self) -> BankAccount:
         data = self.cleaned_data
@@ -190,7 +187,7 @@ class BankAccountAdminChangeForm(ServiceFormMixin, forms.ModelForm):
         )
 
     def clean_currency(self) -> str:
-        return _currency_code(self.cleaned_data["currency"])
+        return normalize_currency_code(self.cleaned_data["currency"])
 
     def apply(self) -> BankAccount:
         fields = self.changed_values(self.EDITABLE_FIELDS)
@@ -208,10 +205,10 @@ class ExchangeRateAdminForm(forms.ModelForm):
         help_texts = {"rate": "How many units of the quote currency one unit of the base buys."}
 
     def clean_base(self) -> str:
-        return _currency_code(self.cleaned_data["base"])
+        return normalize_currency_code(self.cleaned_data["base"])
 
     def clean_quote(self) -> str:
-        return _currency_code(self.cleaned_data["quote"])
+        return normalize_currency_code(self.cleaned_data["quote"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -21,6 +21,11 @@ def quantize_money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
+def normalize_currency_code(value: str) -> str:
+    """How a typed code is read: " eur" means EUR."""
+    return (value or "").strip().upper()
+
+
 def is_currency_code(code: str) -> bool:
     return (
         isinstance(code, str)

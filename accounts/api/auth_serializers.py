@@ -17,16 +17,10 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, validate_time_zone
-from smartbank.money import validate_currency_code
+from smartbank.api_fields import CurrencyField
 
 # Long enough for any passphrase, short enough that hashing it costs nothing unusual.
 PASSWORD_MAX_LENGTH = 256
-
-
-def _currency_code(value: str) -> str:
-    code = value.strip().upper()
-    validate_currency_code(code)
-    return code
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -35,9 +29,7 @@ class UserSerializer(serializers.ModelSerializer):
     # Declared rather than derived from the model so no case-sensitive UniqueValidator is
     # added: user_update owns the rule that emails are unique whatever their case.
     email = serializers.EmailField(max_length=254)
-    base_currency = serializers.CharField(
-        max_length=3, help_text="ISO 4217 code, e.g. EUR; lower case is accepted."
-    )
+    base_currency = CurrencyField(help_text="ISO 4217 code, e.g. EUR; lower case is accepted.")
 
     class Meta:
         model = User
@@ -55,9 +47,6 @@ class UserSerializer(serializers.ModelSerializer):
         )
         read_only_fields = ("id", "role", "kyc_status", "date_joined")
 
-    def validate_base_currency(self, value: str) -> str:
-        return _currency_code(value)
-
 
 class SignupSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
@@ -70,10 +59,8 @@ class SignupSerializer(serializers.Serializer):
     )
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    base_currency = serializers.CharField(
-        max_length=3,
-        required=False,
-        help_text="ISO 4217 code; defaults to the bank's base currency.",
+    base_currency = CurrencyField(
+        required=False, help_text="ISO 4217 code; defaults to the bank's base currency."
     )
     time_zone = serializers.CharField(
         max_length=64,
@@ -82,9 +69,6 @@ class SignupSerializer(serializers.Serializer):
         help_text="IANA time zone, e.g. Europe/London; defaults to UTC.",
     )
     locale = serializers.CharField(max_length=16, required=False, help_text="Defaults to en-us.")
-
-    def validate_base_currency(self, value: str) -> str:
-        return _currency_code(value)
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import BankAccount
-from smartbank.money import CENT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from smartbank.api_fields import money_field
+from smartbank.money import CENT
 from transactions import selectors
 from transactions.models import Category, Transaction
 
@@ -84,14 +85,6 @@ class CategorySlugField(serializers.RelatedField):
         return value.slug
 
 
-def money_field(**kwargs) -> serializers.DecimalField:
-    # NaN and Infinity are refused by DRF's DecimalField; max_digits bounds the size to what
-    # the column holds, and decimal_places refuses fractions of a cent instead of rounding.
-    return serializers.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
-
-
 class TransactionSerializer(serializers.ModelSerializer):
     """One transaction. Writes go through transactions.services (the ledger)."""
 
@@ -153,11 +146,6 @@ class TransactionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def validate_amount(self, value):
-        if value == 0:
-            raise serializers.ValidationError("The amount cannot be zero.")
-        return value
-
     def validate_kind(self, value):
         if value == Transaction.Kind.TRANSFER and self.instance is None:
             raise serializers.ValidationError(
@@ -195,13 +183,6 @@ class TransferInputSerializer(serializers.Serializer):
         help_text='Defaults to "Transfer to <account>" / "Transfer from <account>".',
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
-
-    def validate(self, attrs):
-        if attrs["from_account"].pk == attrs["to_account"].pk:
-            raise serializers.ValidationError(
-                {"to_account": "Choose a different account to transfer to."}
-            )
-        return attrs
 
 
 class TransferSerializer(serializers.Serializer):
