@@ -235,6 +235,13 @@ ECB_RATES_URL = env_str(
     "ECB_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
 )
 
+# --- Statement import -------------------------------------------------------------
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Real exports from other projects, for the importer's tests (see README, Development).
+BANK_FIXTURES_DIR = Path(
+    env_str("BANK_FIXTURES_DIR") or BASE_DIR.parent / "shared" / "bank_fixtures"
+)
+
 # --- Email --------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:

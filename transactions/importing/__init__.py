@@ -1,0 +1,1 @@
+"""Statement parsers: every format yields the same normalised rows (see base.py)."""
