@@ -93,6 +93,14 @@ class Transaction(models.Model):
     counterpart = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+    # The import that created this row; undoing that import removes it.
+    import_batch = models.ForeignKey(
+        "transactions.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,3 +144,95 @@ class Transaction(models.Model):
     @staticmethod
     def new_transfer_id() -> uuid.UUID:
         return uuid.uuid4()
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class ImportBatch(models.Model):
+    """One uploaded statement file and what importing it did.
+
+    The file is kept in the database (DESIGN.md, "Files") so any web or worker process can
+    read it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to run"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_batches"
+    )
+    # The account rows go to when the file does not say (or names one account only).
+    account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="import_batches"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=16, blank=True)
+    file_data = models.BinaryField()
+    file_size = models.PositiveIntegerField(default=0)
+    file_sha256 = models.CharField(max_length=64)
+    # CSV mapping used (detected or given), and options such as the account map.
+    mapping = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_duplicate = models.PositiveIntegerField(default=0)
+    rows_matched = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    # [{"line": 12, "outcome": "skipped" | "rejected", "reason": "..."}]
+    problems = models.JSONField(default=list, blank=True)
+    # Per account in the file: its statement balance and whether the account agrees.
+    reconciliation = models.JSONField(default=list, blank=True)
+    # Existing SmartBank entries this batch linked to bank rows (undo unlinks them).
+    matched_ids = models.JSONField(default=list, blank=True)
+    # Pairs of imported rows that look like one transfer between two of the user's accounts.
+    transfer_candidates = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="import_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.filename} ({self.status})"
+
+
+class ImportProfileQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class ImportProfile(models.Model):
+    """A saved CSV mapping for one account, so the next file from that bank needs no questions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_profiles"
+    )
+    account = models.OneToOneField(
+        "accounts.BankAccount", on_delete=models.CASCADE, related_name="import_profile"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    format = models.CharField(max_length=16, default="csv")
+    mapping = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ImportProfileQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name or f"Import profile of {self.account}"
