@@ -470,6 +470,31 @@ def transactions_bulk_create(
     return created
 
 
+@db_transaction.atomic
+def transactions_bulk_delete(*, transaction_ids: list[int]) -> int:
+    """Delete many non-transfer rows with one balance update per account (undoing an import).
+
+    Like transaction_delete, a deletion is a correction and is not held to the floor.
+    Returns how many rows were deleted.
+    """
+    rows = Transaction.objects.select_for_update().filter(pk__in=transaction_ids)
+    if rows.filter(transfer_id__isnull=False).exists():
+        raise ValidationError(
+            {"detail": "Some of these rows are legs of a transfer; delete the transfer first."}
+        )
+    totals = dict(
+        rows.order_by()
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    accounts = _lock_accounts(totals)
+    for account_id, total in totals.items():
+        _move_balance(accounts[account_id], -quantize_money(total), enforce_floor=False)
+    deleted, _ = rows.delete()
+    return deleted
+
+
 # --- Categories -----------------------------------------------------------------------
 
 

@@ -1,0 +1,478 @@
+"""Statement import: every write an import makes, each bank row recorded exactly once.
+
+Flow: ``import_create`` keeps the uploaded file on an ImportBatch and queues
+``import_run`` (a Celery task in production, inline on the embedded default). ``import_run``
+parses the file, maps each account in it to one of the customer's accounts, and for each row:
+
+- refuses it (``rejected``) when its date or amount cannot be read,
+- skips it when it is pending or in another currency than the account,
+- counts it a ``duplicate`` when its fingerprint is already on the account,
+- ``matches`` it to an entry made in SmartBank (same account and amount, date within
+  MATCH_WINDOW_DAYS, not yet linked to a bank row) by giving that entry the row's fingerprint,
+- otherwise adds it, in bulk, with one balance update per account (transactions.services).
+
+Invariants: a fingerprint is unique per account (a database constraint), so importing a
+file twice adds nothing the second time; balances move only through the ledger service; a
+problem with the file as a whole writes nothing.
+"""
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction as db_transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import BankAccount, User
+from accounts.services import account_update, audit_record
+from transactions.importing.base import ParsedRow, ParsedStatement, StatementError
+from transactions.models import ImportBatch, ImportProfile, Transaction
+from transactions.services import transactions_bulk_create, transactions_bulk_delete
+
+logger = logging.getLogger(__name__)
+
+# A bank books a card payment a few days after it was made in SmartBank.
+MATCH_WINDOW_DAYS = 4
+# Two legs of one transfer between banks arrive within a few days of each other.
+TRANSFER_WINDOW_DAYS = 3
+PREVIEW_ROWS = 20
+_SPACES = re.compile(r"\s+")
+
+
+# --- Fingerprints ---------------------------------------------------------------------
+
+
+def row_fingerprint(row: ParsedRow, occurrence: int) -> str:
+    """The bank's own id where the file gives one, else a stable hash of the row.
+
+    ``occurrence`` tells apart identical rows in one file (two coffees on one day): the
+    n-th such row in a file is the n-th in any overlapping file from the same bank too.
+    """
+    if row.external_id:
+        key = f"id|{row.external_id.strip()}"
+    else:
+        description = _SPACES.sub(" ", f"{row.description} {row.merchant}").strip().lower()
+        key = f"row|{row.txn_date.isoformat()}|{row.amount}|{description}|{occurrence}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --- Account mapping ------------------------------------------------------------------
+
+
+def _digits_tail(ref: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9]", "", ref or "")
+    return cleaned[-4:].upper()
+
+
+def map_accounts(
+    *, statement: ParsedStatement, user: User, default_account: BankAccount, account_map: dict
+) -> dict[str, BankAccount | None]:
+    """Each account reference in the file -> one of the user's accounts (or None: not mapped).
+
+    The request's account_map wins; else the number's last four digits where exactly one of
+    the user's accounts has them; else, for a one-account file, the account the import names.
+    """
+    refs = {row.account_ref for row in statement.rows} | {a.ref for a in statement.accounts}
+    refs = {ref for ref in refs if ref} or {""}
+    own = {account.pk: account for account in BankAccount.objects.for_user(user)}
+    by_last4: dict[str, list[BankAccount]] = defaultdict(list)
+    for account in own.values():
+        if account.number_last4:
+            by_last4[account.number_last4.upper()].append(account)
+    mapping: dict[str, BankAccount | None] = {}
+    for ref in refs:
+        wanted = account_map.get(ref) if account_map else None
+        if wanted is not None:
+            mapping[ref] = own.get(int(wanted))
+            continue
+        candidates = by_last4.get(_digits_tail(ref), []) if ref else []
+        if len(candidates) == 1:
+            mapping[ref] = candidates[0]
+        elif len(refs) == 1:
+            mapping[ref] = default_account
+        else:
+            mapping[ref] = None
+    return mapping
+
+
+# --- Planning (no writes) -------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What importing a parsed statement would do, worked out before anything is written."""
+
+    new_rows: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    matches: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    rows_read: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    rejected: int = 0
+
+    def problem(self, row: ParsedRow, outcome: str, reason: str) -> None:
+        self.problems.append({"line": row.line, "outcome": outcome, "reason": reason})
+        if outcome == "skipped":
+            self.skipped += 1
+        else:
+            self.rejected += 1
+
+
+def plan_import(
+    *, statement: ParsedStatement, accounts: dict[str, BankAccount | None]
+) -> ImportPlan:
+    """Sort every row into new, duplicate, matched, skipped or rejected, reading in bulk."""
+    plan = ImportPlan(rows_read=len(statement.rows))
+    occurrences: dict[tuple, int] = defaultdict(int)
+    candidate_rows: dict[int, list[tuple[ParsedRow, str]]] = defaultdict(list)
+    only = next(iter(accounts.values())) if len(accounts) == 1 else None
+    for row in statement.rows:
+        account = accounts.get(row.account_ref) if row.account_ref else only
+        if account is None:
+            plan.problem(
+                row,
+                "skipped",
+                f"Account {row.account_ref or '(unnamed)'} in the file is not mapped to one of "
+                "your accounts.",
+            )
+            continue
+        if not row.is_valid:
+            plan.problem(row, "rejected", row.error or "The date or amount cannot be read.")
+            continue
+        if row.pending:
+            plan.problem(row, "skipped", "Pending: the bank has not booked it yet.")
+            continue
+        if row.currency and row.currency.upper() != account.currency:
+            plan.problem(
+                row,
+                "skipped",
+                f"In {row.currency.upper()}, but {account.name} is in {account.currency}.",
+            )
+            continue
+        if row.amount == 0:
+            plan.problem(row, "skipped", "The amount is zero: nothing moved.")
+            continue
+        key = (account.pk, row.txn_date, row.amount, row.description, row.merchant, row.external_id)
+        fingerprint = row_fingerprint(row, occurrences[key])
+        occurrences[key] += 1
+        candidate_rows[account.pk].append((row, fingerprint))
+
+    for account_id, rows in candidate_rows.items():
+        _plan_account(plan, account_id, rows)
+    return plan
+
+
+def _plan_account(plan: ImportPlan, account_id: int, rows: list[tuple[ParsedRow, str]]) -> None:
+    fingerprints = [fingerprint for _, fingerprint in rows]
+    existing: set[str] = set()
+    for start in range(0, len(fingerprints), 5000):
+        existing.update(
+            Transaction.objects.filter(
+                account_id=account_id, fingerprint__in=fingerprints[start : start + 5000]
+            ).values_list("fingerprint", flat=True)
+        )
+    first = min(row.txn_date for row, _ in rows) - timedelta(days=MATCH_WINDOW_DAYS)
+    last = max(row.txn_date for row, _ in rows) + timedelta(days=MATCH_WINDOW_DAYS)
+    # Entries made in SmartBank that no bank row has claimed yet, by amount.
+    unlinked: dict[Decimal, list[tuple[int, date]]] = defaultdict(list)
+    for pk, amount, txn_date in (
+        Transaction.objects.filter(
+            account_id=account_id,
+            fingerprint="",
+            import_batch__isnull=True,
+            txn_date__range=(first, last),
+        )
+        .order_by("txn_date", "pk")
+        .values_list("pk", "amount", "txn_date")
+    ):
+        unlinked[amount].append((pk, txn_date))
+
+    seen: set[str] = set()
+    for row, fingerprint in rows:
+        if fingerprint in existing or fingerprint in seen:
+            plan.duplicates += 1
+            continue
+        seen.add(fingerprint)
+        match = _closest(unlinked.get(row.amount, []), row.txn_date)
+        if match is not None:
+            unlinked[row.amount].remove(match)
+            plan.matches.append(
+                (
+                    match[0],
+                    {
+                        "fingerprint": fingerprint,
+                        "external_id": row.external_id[:255],
+                        "posted_date": row.posted_date or row.txn_date,
+                    },
+                )
+            )
+            continue
+        plan.new_rows[account_id].append(
+            {
+                "amount": row.amount,
+                "txn_date": row.txn_date,
+                "posted_date": row.posted_date
+                if row.posted_date and row.posted_date >= row.txn_date
+                else None,
+                "description": row.description[:255],
+                "merchant": row.merchant[:255],
+                "external_id": row.external_id[:255],
+                "fingerprint": fingerprint,
+            }
+        )
+
+
+def _closest(candidates: list[tuple[int, date]], day: date) -> tuple[int, date] | None:
+    in_window = [c for c in candidates if abs((c[1] - day).days) <= MATCH_WINDOW_DAYS]
+    return min(in_window, key=lambda c: (abs((c[1] - day).days), c[0])) if in_window else None
+
+
+# --- Writing --------------------------------------------------------------------------
+
+
+def import_create(
+    *,
+    user: User,
+    account: BankAccount,
+    filename: str,
+    data: bytes,
+    format: str = "",
+    mapping: dict | None = None,
+    options: dict | None = None,
+) -> ImportBatch:
+    """Keep an uploaded statement on a new batch; the caller queues import_run for it."""
+    check_upload(data)
+    if account.user_id != user.pk:
+        raise ValidationError({"account": "Account not found."})
+    if not mapping:
+        profile = ImportProfile.objects.filter(account=account).first()
+        mapping = profile.mapping if profile else {}
+    return ImportBatch.objects.create(
+        user=user,
+        account=account,
+        filename=(filename or "")[:255],
+        format=format or "",
+        file_data=data,
+        file_size=len(data),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        mapping=mapping or {},
+        options=options or {},
+    )
+
+
+def check_upload(data: bytes) -> None:
+    if not data:
+        raise ValidationError({"file": "The file is empty."})
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if len(data) > limit:
+        raise ValidationError(
+            {"file": f"The file is {len(data)} bytes; statements may be at most {limit} bytes."}
+        )
+
+
+def parse_batch_file(batch: ImportBatch) -> ParsedStatement:
+    from transactions.importing.detect import parse_statement
+
+    return parse_statement(
+        bytes(batch.file_data),
+        filename=batch.filename,
+        format=batch.format or None,
+        mapping=batch.mapping or None,
+    )
+
+
+def import_run(*, batch_id: int) -> ImportBatch:
+    """Run one batch. Safe to repeat: a batch that is not pending is left as it is."""
+    with db_transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != ImportBatch.Status.PENDING:
+            return batch
+        batch.status = ImportBatch.Status.RUNNING
+        batch.started_at = timezone.now()
+        batch.save(update_fields=["status", "started_at"])
+    try:
+        statement = parse_batch_file(batch)
+    except StatementError as exc:
+        return _finish_failed(batch, str(exc))
+    _set_progress(batch, 30)
+    try:
+        with db_transaction.atomic():
+            _write(batch, statement)
+    except ValidationError as exc:
+        return _finish_failed(batch, "; ".join(exc.messages))
+    return batch
+
+
+def _write(batch: ImportBatch, statement: ParsedStatement) -> None:
+    accounts = map_accounts(
+        statement=statement,
+        user=batch.user,
+        default_account=batch.account,
+        account_map=batch.options.get("account_map") or {},
+    )
+    plan = plan_import(statement=statement, accounts=accounts)
+    _set_progress(batch, 60)
+    for account_id, rows in plan.new_rows.items():
+        account = BankAccount.objects.get(pk=account_id)
+        for row in rows:
+            row["import_batch"] = batch
+        transactions_bulk_create(account=account, rows=rows)
+    if plan.matches:
+        matched = Transaction.objects.in_bulk([pk for pk, _ in plan.matches])
+        for pk, link in plan.matches:
+            for name, value in link.items():
+                setattr(matched[pk], name, value)
+        Transaction.objects.bulk_update(
+            matched.values(), ["fingerprint", "external_id", "posted_date"], batch_size=1000
+        )
+    batch.rows_read = plan.rows_read
+    batch.rows_created = sum(len(rows) for rows in plan.new_rows.values())
+    batch.rows_duplicate = plan.duplicates
+    batch.rows_matched = len(plan.matches)
+    batch.rows_skipped = plan.skipped
+    batch.rows_rejected = plan.rejected
+    batch.problems = plan.problems
+    batch.matched_ids = [pk for pk, _ in plan.matches]
+    batch.mapping = statement.mapping or batch.mapping
+    batch.format = statement.format
+    batch.reconciliation = reconciliation_report(statement=statement, accounts=accounts)
+    batch.transfer_candidates = transfer_candidates(batch=batch)
+    batch.status = ImportBatch.Status.DONE
+    batch.progress = 100
+    batch.finished_at = timezone.now()
+    batch.save()
+
+
+def _set_progress(batch: ImportBatch, percent: int) -> None:
+    batch.progress = percent
+    ImportBatch.objects.filter(pk=batch.pk).update(progress=percent)
+
+
+def _finish_failed(batch: ImportBatch, message: str) -> ImportBatch:
+    batch.status = ImportBatch.Status.FAILED
+    batch.error = message
+    batch.progress = 100
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "error", "progress", "finished_at"])
+    return batch
+
+
+# --- After the import: balances, transfers, undo --------------------------------------
+
+
+def balance_on(account: BankAccount, day: date) -> Decimal:
+    total = account.transactions.filter(txn_date__lte=day).aggregate(total=Sum("amount"))["total"]
+    return account.opening_balance + (total or Decimal("0.00"))
+
+
+def reconciliation_report(
+    *, statement: ParsedStatement, accounts: dict[str, BankAccount | None]
+) -> list[dict[str, Any]]:
+    """For each account whose closing balance the statement states: does SmartBank agree?"""
+    report = []
+    only = next(iter(accounts.values())) if len(accounts) == 1 else None
+    for parsed in statement.accounts:
+        account = accounts.get(parsed.ref) if parsed.ref else only
+        if account is None or parsed.closing_balance is None:
+            continue
+        day = parsed.closing_date or max(
+            (row.txn_date for row in statement.rows if row.txn_date), default=None
+        )
+        if day is None:
+            continue
+        ours = balance_on(account, day)
+        report.append(
+            {
+                "account": account.pk,
+                "ref": parsed.ref,
+                "date": day.isoformat(),
+                "statement_balance": str(parsed.closing_balance),
+                "account_balance": str(ours),
+                "difference": str(parsed.closing_balance - ours),
+                "agrees": ours == parsed.closing_balance,
+            }
+        )
+    return report
+
+
+def transfer_candidates(*, batch: ImportBatch) -> list[dict[str, int]]:
+    """Pairs of this batch's rows that move the same money between two of the user's accounts."""
+    rows = list(
+        Transaction.objects.filter(import_batch=batch, transfer_id__isnull=True).values_list(
+            "pk", "account_id", "amount", "txn_date"
+        )
+    )
+    incoming: dict[Decimal, list[tuple[int, int, date]]] = defaultdict(list)
+    for pk, account_id, amount, txn_date in rows:
+        if amount > 0:
+            incoming[amount].append((pk, account_id, txn_date))
+    pairs = []
+    used: set[int] = set()
+    for pk, account_id, amount, txn_date in rows:
+        if amount >= 0:
+            continue
+        for other_pk, other_account, other_date in incoming.get(-amount, []):
+            if (
+                other_pk not in used
+                and other_account != account_id
+                and abs((other_date - txn_date).days) <= TRANSFER_WINDOW_DAYS
+            ):
+                pairs.append({"outgoing": pk, "incoming": other_pk})
+                used.add(other_pk)
+                break
+    return pairs
+
+
+@db_transaction.atomic
+def import_undo(*, batch: ImportBatch, actor: User | None) -> ImportBatch:
+    """Remove what a batch added and unlink what it matched; the balances return."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.DONE:
+        raise ValidationError(
+            {"detail": f"Only a finished import can be undone; this one is {batch.status}."}
+        )
+    created_ids = list(batch.transactions.values_list("pk", flat=True))
+    transactions_bulk_delete(transaction_ids=created_ids)
+    Transaction.objects.filter(pk__in=batch.matched_ids).update(fingerprint="", external_id="")
+    batch.status = ImportBatch.Status.UNDONE
+    batch.undone_at = timezone.now()
+    batch.save(update_fields=["status", "undone_at"])
+    if actor is not None and actor.pk != batch.user_id:
+        audit_record(
+            actor=actor, action="import.undo", target=batch, changes={"rows": (len(created_ids), 0)}
+        )
+    return batch
+
+
+@db_transaction.atomic
+def import_reconcile(*, batch: ImportBatch, account: BankAccount, actor: User) -> BankAccount:
+    """Make the account agree with the statement by moving its opening balance; audited."""
+    entry = next((e for e in batch.reconciliation if e["account"] == account.pk), None)
+    if entry is None:
+        raise ValidationError({"account": "This import states no balance for that account."})
+    fresh = BankAccount.objects.get(pk=account.pk)
+    difference = Decimal(entry["statement_balance"]) - balance_on(
+        fresh, date.fromisoformat(entry["date"])
+    )
+    if difference == 0:
+        return fresh
+    old_opening = fresh.opening_balance
+    updated = account_update(account=fresh, actor=None, opening_balance=old_opening + difference)
+    audit_record(
+        actor=actor,
+        action="bank_account.reconcile",
+        target=updated,
+        changes={
+            "opening_balance": (old_opening, updated.opening_balance),
+            "import_batch": (None, batch.pk),
+        },
+    )
+    return updated

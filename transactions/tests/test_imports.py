@@ -1,0 +1,234 @@
+"""The import services: each bank row recorded exactly once, through the ledger."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import AuditLog, BankAccount
+from accounts.tests.factories import BankAccountFactory, UserFactory
+from transactions import imports
+from transactions.importing.base import (
+    ParsedAccount,
+    ParsedRow,
+    ParsedStatement,
+    StatementError,
+)
+from transactions.models import ImportBatch, Transaction
+from transactions.services import ledger_differences
+from transactions.tests.factories import TransactionFactory
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def row(line, day, amount, description="Card payment", **kwargs):
+    return ParsedRow(
+        line=line, txn_date=day, amount=Decimal(amount), description=description, **kwargs
+    )
+
+
+def statement(*rows, accounts=None):
+    return ParsedStatement(format="csv", rows=list(rows), accounts=accounts or [])
+
+
+def run(account, parsed, monkeypatch, options=None):
+    """Import a ParsedStatement as if a file had been parsed into it."""
+    batch = imports.import_create(
+        user=account.user, account=account, filename="statement.csv", data=b"x", options=options
+    )
+    if isinstance(parsed, Exception):
+
+        def fail(batch):
+            raise parsed
+
+        monkeypatch.setattr(imports, "parse_batch_file", fail)
+    else:
+        monkeypatch.setattr(imports, "parse_batch_file", lambda batch: parsed)
+    return imports.import_run(batch_id=batch.pk)
+
+
+def balance(account):
+    return BankAccount.objects.get(pk=account.pk).balance
+
+
+@pytest.fixture
+def account():
+    return BankAccountFactory(opening_balance=Decimal("100.00"), number_last4="1234")
+
+
+MARCH = statement(
+    row(2, D(2025, 3, 1), "-20.00", "Bakery"),
+    row(3, D(2025, 3, 2), "1500.00", "Salary"),
+    row(4, D(2025, 3, 3), "-45.10", "Grocer"),
+)
+
+
+def test_import_adds_each_row_and_moves_the_balance_once(account, monkeypatch):
+    batch = run(account, MARCH, monkeypatch)
+    assert batch.status == "done"
+    assert (batch.rows_read, batch.rows_created, batch.progress) == (3, 3, 100)
+    assert balance(account) == Decimal("1534.90")
+    assert set(Transaction.objects.values_list("import_batch", flat=True)) == {batch.pk}
+    assert Transaction.objects.exclude(fingerprint="").count() == 3
+    assert ledger_differences() == []
+
+
+def test_importing_the_same_file_twice_adds_nothing(account, monkeypatch):
+    run(account, MARCH, monkeypatch)
+    second = run(account, MARCH, monkeypatch)
+    assert (second.rows_created, second.rows_duplicate) == (0, 3)
+    assert Transaction.objects.count() == 3
+    assert balance(account) == Decimal("1534.90")
+
+
+def test_an_overlapping_statement_adds_only_the_new_rows(account, monkeypatch):
+    run(account, MARCH, monkeypatch)
+    later = statement(
+        row(2, D(2025, 3, 3), "-45.10", "Grocer"),
+        row(3, D(2025, 3, 4), "-9.99", "Streaming"),
+    )
+    batch = run(account, later, monkeypatch)
+    assert (batch.rows_created, batch.rows_duplicate) == (1, 1)
+    assert Transaction.objects.count() == 4
+
+
+def test_identical_rows_in_one_file_are_both_kept(account, monkeypatch):
+    coffees = statement(
+        row(2, D(2025, 3, 1), "-3.20", "Cafe"), row(3, D(2025, 3, 1), "-3.20", "Cafe")
+    )
+    assert run(account, coffees, monkeypatch).rows_created == 2
+    assert run(account, coffees, monkeypatch).rows_duplicate == 2
+
+
+def test_the_banks_own_id_is_the_fingerprint(account, monkeypatch):
+    first = statement(row(2, D(2025, 3, 1), "-3.20", "Cafe", external_id="FIT-1"))
+    renamed = statement(row(2, D(2025, 3, 1), "-3.20", "CAFE LTD", external_id="FIT-1"))
+    run(account, first, monkeypatch)
+    assert run(account, renamed, monkeypatch).rows_duplicate == 1
+
+
+def test_bad_rows_are_listed_and_the_rest_imported(account, monkeypatch):
+    parsed = statement(
+        row(2, D(2025, 3, 1), "-20.00"),
+        ParsedRow(
+            line=3, txn_date=None, amount=Decimal("-1"), error="unreadable date '31.02.2025'"
+        ),
+        row(4, D(2025, 3, 2), "-5.00", pending=True),
+        row(5, D(2025, 3, 2), "-7.00", currency="USD"),
+        row(6, D(2025, 3, 3), "-1.00"),
+    )
+    batch = run(account, parsed, monkeypatch)
+    assert (batch.rows_created, batch.rows_rejected, batch.rows_skipped) == (2, 1, 2)
+    assert batch.problems == [
+        {"line": 3, "outcome": "rejected", "reason": "unreadable date '31.02.2025'"},
+        {"line": 4, "outcome": "skipped", "reason": "Pending: the bank has not booked it yet."},
+        {"line": 5, "outcome": "skipped", "reason": f"In USD, but {account.name} is in EUR."},
+    ]
+
+
+def test_history_is_recorded_even_past_the_overdraft_floor(account, monkeypatch):
+    batch = run(account, statement(row(2, D(2025, 3, 1), "-500.00", "Rent")), monkeypatch)
+    assert batch.rows_created == 1
+    assert balance(account) == Decimal("-400.00")
+
+
+def test_a_row_matching_an_entry_made_in_smartbank_links_to_it(account, monkeypatch):
+    manual = TransactionFactory(account=account, amount=Decimal("-20.00"), txn_date=D(2025, 2, 27))
+    batch = run(account, MARCH, monkeypatch)
+    assert (batch.rows_matched, batch.rows_created) == (1, 2)
+    manual.refresh_from_db()
+    assert manual.fingerprint and manual.posted_date == D(2025, 3, 1)
+    assert Transaction.objects.count() == 3
+    assert balance(account) == Decimal("1534.90")
+    # The link holds: importing again finds it a duplicate, not a new match.
+    assert run(account, MARCH, monkeypatch).rows_duplicate == 3
+
+
+def test_an_entry_outside_the_window_is_not_matched(account, monkeypatch):
+    TransactionFactory(account=account, amount=Decimal("-20.00"), txn_date=D(2025, 2, 20))
+    assert run(account, MARCH, monkeypatch).rows_matched == 0
+
+
+def test_a_file_error_writes_nothing(account, monkeypatch):
+    batch = run(
+        account, StatementError("The file ends in the middle: </OFX> is missing."), monkeypatch
+    )
+    assert batch.status == "failed"
+    assert "missing" in batch.error
+    assert not Transaction.objects.exists()
+    assert balance(account) == Decimal("100.00")
+
+
+def test_running_a_batch_twice_imports_once(account, monkeypatch):
+    batch = run(account, MARCH, monkeypatch)
+    again = imports.import_run(batch_id=batch.pk)
+    assert again.status == "done"
+    assert Transaction.objects.count() == 3
+
+
+def test_several_accounts_in_one_file_are_mapped_by_number_or_by_request(account, monkeypatch):
+    savings = BankAccountFactory(user=account.user, number_last4="9876")
+    card = BankAccountFactory(user=account.user, number_last4="")
+    parsed = statement(
+        row(2, D(2025, 3, 1), "-20.00", account_ref="DE00 0000 1234"),
+        row(3, D(2025, 3, 1), "20.00", account_ref="SAV-9876"),
+        row(4, D(2025, 3, 1), "-5.00", account_ref="CARD-5555"),
+        row(5, D(2025, 3, 1), "-6.00", account_ref="UNKNOWN-0000"),
+    )
+    batch = run(account, parsed, monkeypatch, options={"account_map": {"CARD-5555": card.pk}})
+    assert (batch.rows_created, batch.rows_skipped) == (3, 1)
+    assert "UNKNOWN-0000" in batch.problems[0]["reason"]
+    assert balance(savings) == Decimal("1020.00")
+    assert balance(card) == Decimal("995.00")
+    assert batch.transfer_candidates == [
+        {
+            "outgoing": Transaction.objects.get(account=account).pk,
+            "incoming": Transaction.objects.get(account=savings).pk,
+        }
+    ]
+
+
+def test_closing_balance_is_reconciled_and_the_adjustment_audited(account, monkeypatch):
+    parsed = statement(
+        row(2, D(2025, 3, 1), "-20.00"),
+        accounts=[
+            ParsedAccount(ref="", closing_balance=Decimal("90.00"), closing_date=D(2025, 3, 1))
+        ],
+    )
+    batch = run(account, parsed, monkeypatch)
+    assert batch.reconciliation[0]["agrees"] is False
+    assert batch.reconciliation[0]["difference"] == "10.00"
+    imports.import_reconcile(batch=batch, account=account, actor=account.user)
+    account.refresh_from_db()
+    assert (account.opening_balance, account.balance) == (Decimal("110.00"), Decimal("90.00"))
+    entry = AuditLog.objects.get(action="bank_account.reconcile")
+    assert entry.changes["opening_balance"] == ["100.00", "110.00"]
+    assert ledger_differences() == []
+
+
+def test_undo_removes_the_rows_unlinks_matches_and_restores_balances(account, monkeypatch):
+    manual = TransactionFactory(account=account, amount=Decimal("-20.00"), txn_date=D(2025, 3, 1))
+    before = balance(account)
+    batch = run(account, MARCH, monkeypatch)
+    imports.import_undo(batch=batch, actor=account.user)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.UNDONE
+    assert list(Transaction.objects.values_list("pk", flat=True)) == [manual.pk]
+    manual.refresh_from_db()
+    assert manual.fingerprint == ""
+    assert balance(account) == before
+    assert ledger_differences() == []
+    with pytest.raises(Exception, match="finished"):
+        imports.import_undo(batch=batch, actor=account.user)
+
+
+def test_upload_checks(account, settings):
+    settings.IMPORT_MAX_FILE_BYTES = 10
+    with pytest.raises(Exception, match="empty"):
+        imports.import_create(user=account.user, account=account, filename="a.csv", data=b"")
+    with pytest.raises(Exception, match="at most 10 bytes"):
+        imports.import_create(user=account.user, account=account, filename="a.csv", data=b"x" * 11)
+    with pytest.raises(Exception, match="not found"):
+        imports.import_create(user=UserFactory(), account=account, filename="a.csv", data=b"x")
+    assert not ImportBatch.objects.exists()
