@@ -6,6 +6,7 @@ Invariant kept by every function here: for each account,
 balances moved with ``F()`` in the same database transaction as the rows that cause it.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -477,20 +478,18 @@ def transactions_bulk_delete(*, transaction_ids: list[int]) -> int:
     Like transaction_delete, a deletion is a correction and is not held to the floor.
     Returns how many rows were deleted.
     """
-    rows = Transaction.objects.select_for_update().filter(pk__in=transaction_ids)
-    if rows.filter(transfer_id__isnull=False).exists():
+    rows = Transaction.objects.filter(pk__in=transaction_ids)
+    locked_rows = list(rows.select_for_update().values_list("account_id", "amount", "transfer_id"))
+    if any(transfer_id is not None for _, _, transfer_id in locked_rows):
         raise ValidationError(
             {"detail": "Some of these rows are legs of a transfer; delete the transfer first."}
         )
-    totals = dict(
-        rows.order_by()
-        .values("account_id")
-        .annotate(total=Sum("amount"))
-        .values_list("account_id", "total")
-    )
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for account_id, amount, _ in locked_rows:
+        totals[account_id] += amount
     accounts = _lock_accounts(totals)
     for account_id, total in totals.items():
-        _move_balance(accounts[account_id], -quantize_money(total), enforce_floor=False)
+        _move_balance(accounts[account_id], -total, enforce_floor=False)
     deleted, _ = rows.delete()
     return deleted
 
