@@ -38,6 +38,11 @@ class ParsedRow:
     pending: bool = False
     # Why this row cannot be imported ("unreadable date '31.02.2025'"); "" when it can.
     error: str = ""
+    # What else the file says about the row and has no field of its own (QIF split lines, a
+    # cheque number, a reversal marker); for Transaction.notes.
+    notes: str = ""
+    # The category the file itself gives (QIF "L", a vendor CATEGORY tag); "" when none.
+    category: str = ""
 
     @property
     def is_valid(self) -> bool:
@@ -60,8 +65,8 @@ class ParsedStatement:
     format: str  # "csv", "ofx", "qfx", "qif", "camt053"
     rows: list[ParsedRow] = field(default_factory=list)
     accounts: list[ParsedAccount] = field(default_factory=list)
-    # CSV only: the mapping used (detected, or the one passed in), as a JSON-able dict.
+    # CSV and QIF: the mapping used (detected, or the one passed in), as a JSON-able dict.
     mapping: dict[str, Any] | None = None
-    # CSV only: the day/month order could not be told from the whole date column.
+    # CSV and QIF: the day/month order could not be told from the whole date column.
     date_order_ambiguous: bool = False
     warnings: list[str] = field(default_factory=list)
