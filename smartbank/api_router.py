@@ -5,16 +5,25 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import auth as auth_views
 from accounts.api import views as accounts_views
-from transactions.api import category_views
+from transactions.api import category_views, import_views, rule_views
 from transactions.api import views as transactions_views
 
 router = DefaultRouter()
 router.register("accounts", accounts_views.BankAccountViewSet, basename="bankaccount")
 router.register("transactions", transactions_views.TransactionViewSet, basename="transaction")
+router.register("imports", import_views.ImportBatchViewSet, basename="importbatch")
+# Before "categories", whose categories/{pk}/ would otherwise take "rules" as a pk.
+router.register("categories/rules", rule_views.RuleViewSet, basename="categorizationrule")
 router.register("categories", category_views.CategoryViewSet, basename="category")
 
 urlpatterns = [
     path("auth/", include("accounts.api.auth_urls")),
     path("users/me/", auth_views.MeView.as_view(), name="users-me"),
+    # Before the router, whose transactions/{pk}/ would otherwise take "import" as a pk.
+    path(
+        "transactions/import/",
+        import_views.StatementImportView.as_view(),
+        name="transactions-import",
+    ),
     path("", include(router.urls)),
 ]

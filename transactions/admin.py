@@ -16,7 +16,7 @@ from transactions.forms import (
     TransactionAdminChangeForm,
     TransactionAdminCreationForm,
 )
-from transactions.models import Category, Transaction
+from transactions.models import CategorizationRule, Category, CategoryChange, Transaction
 from transactions.services import category_delete, transaction_delete
 
 
@@ -231,3 +231,101 @@ class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset: QuerySet[Category]) -> None:
         for category in queryset.filter(user__isnull=False):
             self.delete_model(request, category)
+
+
+class ReadOnlyAdminMixin:
+    """Shown to staff, changed only by the customer (rules) or never (a log)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CategorizationRule)
+class CategorizationRuleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Customers' categorisation rules, to read when helping them; they edit them in the app."""
+
+    list_display = (
+        "name",
+        "customer",
+        "priority",
+        "is_active",
+        "match",
+        "set_category",
+        "set_merchant",
+        "stop_processing",
+        "updated_at",
+    )
+    list_select_related = ("user", "set_category")
+    list_filter = ("is_active", "match")
+    search_fields = ("name", "user__email")
+    ordering = ("user_id", "priority", "id")
+    fields = (
+        "customer",
+        "name",
+        "priority",
+        "is_active",
+        "match",
+        "conditions",
+        "set_category",
+        "set_merchant",
+        "stop_processing",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="customer", ordering="user__email")
+    def customer(self, obj: CategorizationRule) -> str:
+        return obj.user.email
+
+
+@admin.register(CategoryChange)
+class CategoryChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every change of a transaction's category, to read. Nobody edits the history."""
+
+    list_display = (
+        "created_at",
+        "transaction_id",
+        "customer",
+        "old_category_slug",
+        "new_category_slug",
+        "source",
+        "rule",
+        "changed_by",
+    )
+    list_select_related = ("user", "rule", "changed_by")
+    list_filter = ("source",)
+    search_fields = ("user__email", "old_category_slug", "new_category_slug")
+    date_hierarchy = "created_at"
+    # The history grows with every categorisation; one COUNT per page is enough.
+    show_full_result_count = False
+    fields = (
+        "created_at",
+        "transaction",
+        "customer",
+        "old_category_slug",
+        "new_category_slug",
+        "source",
+        "rule",
+        "changed_by",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="customer", ordering="user__email")
+    def customer(self, obj: CategoryChange) -> str:
+        return obj.user.email
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Never deleted from its own pages; its rows go with their transaction (CASCADE), so
+        # staff who may delete a transaction may delete its history with it, and the
+        # admin's delete confirmation (which asks this for every related row) allows it.
+        match = getattr(request, "resolver_match", None)
+        if match is not None and (match.url_name or "").startswith("transactions_categorychange_"):
+            return False
+        return admin.site._registry[Transaction].has_delete_permission(request)

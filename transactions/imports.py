@@ -20,6 +20,7 @@ import hashlib
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,8 +34,12 @@ from django.utils import timezone
 
 from accounts.models import BankAccount, User
 from accounts.services import account_update, audit_record
+from smartbank.money import MONEY_MAX, quantize_money
 from transactions.importing.base import ParsedRow, ParsedStatement, StatementError
+from transactions.importing.detect import detect_format, parse_statement
 from transactions.models import ImportBatch, ImportProfile, Transaction
+from transactions.rule_services import category_changes_for_new
+from transactions.rules import compile_rules
 from transactions.services import transactions_bulk_create, transactions_bulk_delete
 
 logger = logging.getLogger(__name__)
@@ -60,7 +65,9 @@ def row_fingerprint(row: ParsedRow, occurrence: int) -> str:
         key = f"id|{row.external_id.strip()}"
     else:
         description = _SPACES.sub(" ", f"{row.description} {row.merchant}").strip().lower()
-        key = f"row|{row.txn_date.isoformat()}|{row.amount}|{description}|{occurrence}"
+        # Rounded, so "-62.3" and "-62.30" from two exports of one bank are the same row.
+        amount = quantize_money(row.amount)
+        key = f"row|{row.txn_date.isoformat()}|{amount}|{description}|{occurrence}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -157,8 +164,11 @@ def plan_import(
                 f"In {row.currency.upper()}, but {account.name} is in {account.currency}.",
             )
             continue
-        if row.amount == 0:
+        if quantize_money(row.amount) == 0:
             plan.problem(row, "skipped", "The amount is zero: nothing moved.")
+            continue
+        if abs(row.amount) > MONEY_MAX:
+            plan.problem(row, "rejected", f"The amount {row.amount} is too large.")
             continue
         key = (account.pk, row.txn_date, row.amount, row.description, row.merchant, row.external_id)
         fingerprint = row_fingerprint(row, occurrences[key])
@@ -201,9 +211,10 @@ def _plan_account(plan: ImportPlan, account_id: int, rows: list[tuple[ParsedRow,
             plan.duplicates += 1
             continue
         seen.add(fingerprint)
-        match = _closest(unlinked.get(row.amount, []), row.txn_date)
+        amount = quantize_money(row.amount)
+        match = _closest(unlinked.get(amount, []), row.txn_date)
         if match is not None:
-            unlinked[row.amount].remove(match)
+            unlinked[amount].remove(match)
             plan.matches.append(
                 (
                     match[0],
@@ -217,7 +228,7 @@ def _plan_account(plan: ImportPlan, account_id: int, rows: list[tuple[ParsedRow,
             continue
         plan.new_rows[account_id].append(
             {
-                "amount": row.amount,
+                "amount": amount,
                 "txn_date": row.txn_date,
                 "posted_date": row.posted_date
                 if row.posted_date and row.posted_date >= row.txn_date
@@ -249,7 +260,7 @@ def import_create(
     options: dict | None = None,
 ) -> ImportBatch:
     """Keep an uploaded statement on a new batch; the caller queues import_run for it."""
-    check_upload(data)
+    check_upload(data, filename=filename, format=format)
     if account.user_id != user.pk:
         raise ValidationError({"account": "Account not found."})
     if not mapping:
@@ -268,7 +279,11 @@ def import_create(
     )
 
 
-def check_upload(data: bytes) -> None:
+def check_upload(data: bytes, *, filename: str = "", format: str = "") -> None:
+    """Refuse at once what can never import: empty, oversize, or no statement at all.
+
+    Only the format is sniffed here; a file that breaks further in is reported by its batch.
+    """
     if not data:
         raise ValidationError({"file": "The file is empty."})
     limit = settings.IMPORT_MAX_FILE_BYTES
@@ -276,11 +291,14 @@ def check_upload(data: bytes) -> None:
         raise ValidationError(
             {"file": f"The file is {len(data)} bytes; statements may be at most {limit} bytes."}
         )
+    if not format:
+        try:
+            detect_format(data, filename=filename)
+        except StatementError as exc:
+            raise ValidationError({"file": str(exc)}) from None
 
 
 def parse_batch_file(batch: ImportBatch) -> ParsedStatement:
-    from transactions.importing.detect import parse_statement
-
     return parse_statement(
         bytes(batch.file_data),
         filename=batch.filename,
@@ -289,8 +307,11 @@ def parse_batch_file(batch: ImportBatch) -> ParsedStatement:
     )
 
 
-def import_run(*, batch_id: int) -> ImportBatch:
-    """Run one batch. Safe to repeat: a batch that is not pending is left as it is."""
+def import_run(*, batch_id: int, on_progress: Callable[[int], None] | None = None) -> ImportBatch:
+    """Run one batch. Safe to repeat: a batch that is not pending is left as it is.
+
+    ``on_progress`` is told the percentage done as it grows (the command's progress bar).
+    """
     with db_transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != ImportBatch.Status.PENDING:
@@ -302,16 +323,24 @@ def import_run(*, batch_id: int) -> ImportBatch:
         statement = parse_batch_file(batch)
     except StatementError as exc:
         return _finish_failed(batch, str(exc))
-    _set_progress(batch, 30)
+    if statement.date_order_ambiguous and (batch.mapping or {}).get("day_first") is None:
+        return _finish_failed(
+            batch,
+            "Every date in the file could be read day-first or month-first; import it again "
+            "with day_first true or false. Nothing was imported.",
+        )
+    _set_progress(batch, 30, on_progress)
     try:
         with db_transaction.atomic():
-            _write(batch, statement)
+            _write(batch, statement, on_progress)
     except ValidationError as exc:
         return _finish_failed(batch, "; ".join(exc.messages))
     return batch
 
 
-def _write(batch: ImportBatch, statement: ParsedStatement) -> None:
+def _write(
+    batch: ImportBatch, statement: ParsedStatement, on_progress: Callable[[int], None] | None
+) -> None:
     accounts = map_accounts(
         statement=statement,
         user=batch.user,
@@ -319,12 +348,18 @@ def _write(batch: ImportBatch, statement: ParsedStatement) -> None:
         account_map=batch.options.get("account_map") or {},
     )
     plan = plan_import(statement=statement, accounts=accounts)
-    _set_progress(batch, 60)
+    _set_progress(batch, 60, on_progress)
+    # Rules are compiled once and run in memory on every new row (no query per row).
+    rules = compile_rules(batch.user)
     for account_id, rows in plan.new_rows.items():
         account = BankAccount.objects.get(pk=account_id)
         for row in rows:
+            row["account_id"] = account_id
+            rules.apply_to_row(row)
+            del row["account_id"]
             row["import_batch"] = batch
-        transactions_bulk_create(account=account, rows=rows)
+        created = transactions_bulk_create(account=account, rows=rows)
+        category_changes_for_new(user=batch.user, transactions=created)
     if plan.matches:
         matched = Transaction.objects.in_bulk([pk for pk, _ in plan.matches])
         for pk, link in plan.matches:
@@ -345,15 +380,25 @@ def _write(batch: ImportBatch, statement: ParsedStatement) -> None:
     batch.format = statement.format
     batch.reconciliation = reconciliation_report(statement=statement, accounts=accounts)
     batch.transfer_candidates = transfer_candidates(batch=batch)
+    if batch.options.get("save_profile") and statement.mapping:
+        import_profile_save(
+            account=batch.account, format=statement.format, mapping=statement.mapping
+        )
     batch.status = ImportBatch.Status.DONE
     batch.progress = 100
     batch.finished_at = timezone.now()
     batch.save()
+    if on_progress:
+        on_progress(100)
 
 
-def _set_progress(batch: ImportBatch, percent: int) -> None:
+def _set_progress(
+    batch: ImportBatch, percent: int, on_progress: Callable[[int], None] | None
+) -> None:
     batch.progress = percent
     ImportBatch.objects.filter(pk=batch.pk).update(progress=percent)
+    if on_progress:
+        on_progress(percent)
 
 
 def _finish_failed(batch: ImportBatch, message: str) -> ImportBatch:
@@ -404,29 +449,49 @@ def reconciliation_report(
 
 
 def transfer_candidates(*, batch: ImportBatch) -> list[dict[str, int]]:
-    """Pairs of this batch's rows that move the same money between two of the user's accounts."""
-    rows = list(
+    """Pairs of imported rows that move the same money between two of the user's accounts.
+
+    At least one row of each pair is this batch's; the other may come from an earlier
+    import of the other account's statement.
+    """
+    fields = ("pk", "account_id", "amount", "txn_date", "import_batch_id")
+    own = list(
         Transaction.objects.filter(import_batch=batch, transfer_id__isnull=True).values_list(
-            "pk", "account_id", "amount", "txn_date"
+            *fields
         )
     )
-    incoming: dict[Decimal, list[tuple[int, int, date]]] = defaultdict(list)
-    for pk, account_id, amount, txn_date in rows:
-        if amount > 0:
-            incoming[amount].append((pk, account_id, txn_date))
+    if not own:
+        return []
+    window = timedelta(days=TRANSFER_WINDOW_DAYS)
+    earlier = Transaction.objects.filter(
+        user_id=batch.user_id,
+        transfer_id__isnull=True,
+        import_batch__isnull=False,
+        amount__in={-amount for _, _, amount, _, _ in own},
+        txn_date__range=(
+            min(day for _, _, _, day, _ in own) - window,
+            max(day for _, _, _, day, _ in own) + window,
+        ),
+    ).exclude(import_batch=batch)
+    rows = own + list(earlier.values_list(*fields))
+    incoming: dict[Decimal, list[tuple]] = defaultdict(list)
+    for row in rows:
+        if row[2] > 0:
+            incoming[row[2]].append(row)
     pairs = []
     used: set[int] = set()
-    for pk, account_id, amount, txn_date in rows:
-        if amount >= 0:
+    for pk, account_id, amount, txn_date, batch_id in rows:
+        if amount >= 0 or pk in used:
             continue
-        for other_pk, other_account, other_date in incoming.get(-amount, []):
+        for other_pk, other_account, _, other_date, other_batch in incoming.get(-amount, []):
             if (
                 other_pk not in used
                 and other_account != account_id
-                and abs((other_date - txn_date).days) <= TRANSFER_WINDOW_DAYS
+                and batch.pk in (batch_id, other_batch)
+                and abs(other_date - txn_date) <= window
             ):
                 pairs.append({"outgoing": pk, "incoming": other_pk})
-                used.add(other_pk)
+                used.update((pk, other_pk))
                 break
     return pairs
 
@@ -476,3 +541,89 @@ def import_reconcile(*, batch: ImportBatch, account: BankAccount, actor: User) -
         },
     )
     return updated
+
+
+# --- Dry run --------------------------------------------------------------------------
+
+
+def import_preview(
+    *,
+    user: User,
+    account: BankAccount,
+    filename: str,
+    data: bytes,
+    format: str = "",
+    mapping: dict | None = None,
+    account_map: dict | None = None,
+) -> dict[str, Any]:
+    """What importing a file would find, without writing anything (the dry run).
+
+    Raises StatementError when the file as a whole cannot be read.
+    """
+    check_upload(data, filename=filename, format=format)
+    if not mapping:
+        profile = ImportProfile.objects.filter(account=account).first()
+        mapping = profile.mapping if profile else None
+    statement = parse_statement(data, filename=filename, format=format or None, mapping=mapping)
+    accounts = map_accounts(
+        statement=statement, user=user, default_account=account, account_map=account_map or {}
+    )
+    file_accounts = {parsed.ref: parsed for parsed in statement.accounts}
+    preview = {
+        "format": statement.format,
+        "mapping": statement.mapping,
+        "date_order_ambiguous": statement.date_order_ambiguous,
+        "accounts": [
+            {
+                "ref": ref,
+                "currency": getattr(file_accounts.get(ref), "currency", None),
+                "closing_balance": _str_or_none(
+                    getattr(file_accounts.get(ref), "closing_balance", None)
+                ),
+                "mapped_to": mapped.pk if mapped else None,
+            }
+            for ref, mapped in accounts.items()
+        ],
+        "counts": {
+            "rows": len(statement.rows),
+            "valid": sum(1 for r in statement.rows if r.is_valid and not r.pending),
+            "pending": sum(1 for r in statement.rows if r.pending),
+            "invalid": sum(1 for r in statement.rows if not r.is_valid),
+        },
+        "rows": [_row_preview(r) for r in statement.rows[:PREVIEW_ROWS]],
+        "warnings": statement.warnings,
+    }
+    if statement.date_order_ambiguous and (mapping or {}).get("day_first") is None:
+        preview["question"] = (
+            "Every date in the file could be read day-first or month-first (e.g. 03/04 is 3 April "
+            "or 4 March). Import again with day_first true or false."
+        )
+    return preview
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _row_preview(row: ParsedRow) -> dict[str, Any]:
+    return {
+        "line": row.line,
+        "txn_date": _str_or_none(row.txn_date),
+        "posted_date": _str_or_none(row.posted_date),
+        "amount": _str_or_none(row.amount),
+        "currency": row.currency,
+        "description": row.description,
+        "merchant": row.merchant,
+        "external_id": row.external_id,
+        "account_ref": row.account_ref,
+        "pending": row.pending,
+        "error": row.error,
+    }
+
+
+def import_profile_save(*, account: BankAccount, format: str, mapping: dict) -> ImportProfile:
+    profile, _ = ImportProfile.objects.update_or_create(
+        account=account,
+        defaults={"user_id": account.user_id, "format": format, "mapping": mapping},
+    )
+    return profile

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from smartbank.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency_code
 
@@ -52,6 +53,20 @@ class Category(models.Model):
         return self.user_id is None
 
 
+class CategorySource(models.TextChoices):
+    """Who chose a transaction's category (Transaction.category_source, CategoryChange.source)."""
+
+    NONE = "none", "Not set"
+    MANUAL = "manual", "Set by hand"
+    RULE = "rule", "Set by a rule"
+    BULK = "bulk", "Set in bulk by hand"
+    IMPORT = "import", "Taken from an import"
+
+
+# Categories chosen by the customer; rules overwrite them only when asked (override_manual).
+HAND_SET_CATEGORY_SOURCES = frozenset({CategorySource.MANUAL, CategorySource.BULK})
+
+
 class TransactionQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
@@ -92,6 +107,18 @@ class Transaction(models.Model):
     transfer_id = models.UUIDField(null=True, blank=True, editable=False)
     counterpart = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    # How the category was chosen; rules and imports never overwrite a category set by hand.
+    category_source = models.CharField(
+        max_length=16, choices=CategorySource.choices, default=CategorySource.NONE
+    )
+    # The rule that chose the category, when category_source is "rule".
+    category_rule = models.ForeignKey(
+        "transactions.CategorizationRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # The import that created this row; undoing that import removes it.
     import_batch = models.ForeignKey(
@@ -236,3 +263,111 @@ class ImportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"Import profile of {self.account}"
+
+
+class CategorizationRuleQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class CategorizationRule(models.Model):
+    """A customer's rule: when a transaction matches its conditions, set category and merchant.
+
+    ``conditions`` is a list of ``{"field", "operator", "value"}`` checked and normalised by
+    transactions.rules.clean_conditions (the only writer is transactions.rule_services).
+    Rules run by ascending priority, then id; see transactions.rules for what a match does.
+    """
+
+    class Match(models.TextChoices):
+        ALL = "all", "All conditions"
+        ANY = "any", "Any condition"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="categorization_rules"
+    )
+    name = models.CharField(max_length=100)
+    priority = models.PositiveIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    match = models.CharField(max_length=3, choices=Match.choices, default=Match.ALL)
+    conditions = models.JSONField(default=list)
+    # Actions. A category in use by a rule cannot be deleted (PROTECT): category_delete says so.
+    set_category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="rules"
+    )
+    set_merchant = models.CharField(max_length=255, blank=True)
+    stop_processing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CategorizationRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority", "id"]
+        indexes = [
+            models.Index(fields=["user", "is_active", "priority"], name="rule_user_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryChangeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class CategoryChange(models.Model):
+    """One change of a transaction's category: a log row, written once and never edited.
+
+    Written by every path that sets a category (transactions.services and
+    transactions.rule_services), including a new transaction's first category. The slugs are
+    copied so the history still reads after a category is deleted.
+    """
+
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="category_changes"
+    )
+    # Denormalised from transaction.user so a customer's history is one indexed filter.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    old_category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    old_category_slug = models.CharField(max_length=50, blank=True)
+    new_category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    new_category_slug = models.CharField(max_length=50, blank=True)
+    # manual, rule, bulk or import: what made this change.
+    source = models.CharField(
+        max_length=16,
+        choices=[(value, label) for value, label in CategorySource.choices if value != "none"],
+    )
+    rule = models.ForeignKey(
+        CategorizationRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A default rather than auto_now_add, so one bulk write can give all its rows one time.
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CategoryChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["transaction", "-created_at"], name="catchange_txn_idx"),
+            models.Index(fields=["user", "-created_at"], name="catchange_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        old = self.old_category_slug or "uncategorised"
+        new = self.new_category_slug or "uncategorised"
+        return f"Transaction {self.transaction_id}: {old} -> {new} ({self.source})"

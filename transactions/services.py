@@ -24,7 +24,14 @@ from accounts.models import BankAccount, User
 from accounts.services import audit_if_staff
 from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
-from transactions.models import TRANSFER_CATEGORY_SLUG, Category, Transaction
+from transactions.models import (
+    TRANSFER_CATEGORY_SLUG,
+    Category,
+    CategoryChange,
+    CategorySource,
+    Transaction,
+)
+from transactions.rules import compile_rules
 
 
 class InsufficientFunds(ValidationError):
@@ -157,16 +164,36 @@ def transaction_create(
     external_id: str = "",
     fingerprint: str = "",
     actor: User | None = None,
+    apply_rules: bool = True,
 ) -> Transaction:
     """Record one income or expense and move the account's balance by its amount.
 
     An expense that would take a floored account past its floor is refused
     (InsufficientFunds) and nothing is written.
+
+    Categorisation: a category the caller gives is set by hand (category_source "manual").
+    When the caller gives none, the user's active rules run (transactions.rules, after
+    validation and before the insert) and may set the category (category_source "rule",
+    category_rule) and the merchant; ``apply_rules=False`` skips them. A new transaction that
+    gets a category also gets its first CategoryChange row (old category empty), so its
+    history says who chose it.
     """
     amount = _check_amount(amount)
     kind = _check_kind(kind, amount)
     _check_category(category, user)
     _check_dates(txn_date, posted_date, user)
+    category_source, category_rule_id = CategorySource.NONE, None
+    if category is not None:
+        category_source = CategorySource.MANUAL
+    elif apply_rules:
+        outcome = compile_rules(user).evaluate(
+            description=description, merchant=merchant, amount=amount, account_id=account.pk
+        )
+        if outcome is not None and outcome.category_id is not None:
+            category = Category.objects.get(pk=outcome.category_id)
+            category_source, category_rule_id = CategorySource.RULE, outcome.category_rule_id
+        if outcome is not None and outcome.merchant is not None:
+            merchant = outcome.merchant
     locked = _lock_accounts([account.pk])[account.pk]
     # Checked on the locked row, so a concurrent archive cannot slip a row in.
     _check_account_open(locked, user)
@@ -185,7 +212,17 @@ def transaction_create(
         notes=notes,
         external_id=external_id,
         fingerprint=fingerprint,
+        category_source=category_source,
+        category_rule_id=category_rule_id,
     )
+    if category is not None:
+        category_changes_record(
+            user=user,
+            changes=[(txn.pk, None, category.pk, category_rule_id)],
+            source=category_source,
+            changed_by=actor,
+            slugs={category.pk: category.slug},
+        )
     account.balance = locked.balance
     audit_if_staff(
         actor=actor,
@@ -219,7 +256,9 @@ def transaction_update(
     """Edit a transaction; a changed amount or account moves the balances by the difference.
 
     Making an expense larger (or moving it to another account) is a payment and must
-    respect the floor; correcting an income downwards is not refused.
+    respect the floor; correcting an income downwards is not refused. A changed category is
+    one set by hand: category_source becomes "manual" (rules leave it alone from then on)
+    and a CategoryChange row records it, with the actor.
     """
     unknown = set(fields) - set(TRANSACTION_EDITABLE_FIELDS)
     if unknown:
@@ -257,14 +296,26 @@ def transaction_update(
     fields["account"] = new
     fields["amount"] = new_amount
     fields["kind"] = new_kind
+    old_category = txn.category
     changes = {}
     for name, value in fields.items():
         current = getattr(txn, name)
         if current != value:
             changes[name] = (getattr(current, "pk", current), getattr(value, "pk", value))
             setattr(txn, name, value)
+    if "category" in changes:
+        txn.category_source = CategorySource.MANUAL
+        txn.category_rule = None
     if changes:
         txn.save()
+        if "category" in changes:
+            category_changes_record(
+                user=user,
+                changes=[(txn.pk, changes["category"][0], changes["category"][1], None)],
+                source=CategorySource.MANUAL,
+                changed_by=actor,
+                slugs={c.pk: c.slug for c in (old_category, txn.category) if c is not None},
+            )
         audit_if_staff(
             actor=actor, owner=user, action="transaction.update", target=txn, changes=changes
         )
@@ -339,7 +390,9 @@ def transaction_delete(*, transaction: Transaction, actor: User | None) -> int:
             target=leg,
             changes={"amount": (leg.amount, None), "account": (leg.account_id, None)},
         )
-    deleted, _ = Transaction.objects.filter(pk__in=[leg.pk for leg in legs]).delete()
+    # Counted per model: the rows' category history goes with them (CASCADE).
+    _, deleted_by_model = Transaction.objects.filter(pk__in=[leg.pk for leg in legs]).delete()
+    deleted = deleted_by_model.get(Transaction._meta.label, 0)
     return deleted
 
 
@@ -490,8 +543,54 @@ def transactions_bulk_delete(*, transaction_ids: list[int]) -> int:
     accounts = _lock_accounts(totals)
     for account_id, total in totals.items():
         _move_balance(accounts[account_id], -total, enforce_floor=False)
-    deleted, _ = rows.delete()
-    return deleted
+    # Counted per model: the rows' category history goes with them (CASCADE).
+    _, deleted_by_model = rows.delete()
+    return deleted_by_model.get(Transaction._meta.label, 0)
+
+
+@db_transaction.atomic
+def transfer_link(*, user: User, outgoing_id: int, incoming_id: int) -> TransferResult:
+    """Make two recorded rows (money out of one account, into another) one transfer.
+
+    Balances do not move: both rows are already booked. Used for the transfers an import
+    offers, where each bank's statement holds one leg.
+    """
+    legs = {
+        txn.pk: txn
+        for txn in Transaction.objects.select_for_update().filter(
+            pk__in=[outgoing_id, incoming_id], user=user
+        )
+    }
+    if len(legs) != 2:
+        raise ValidationError({"detail": "Transaction not found."})
+    out_leg, in_leg = legs[outgoing_id], legs[incoming_id]
+    if out_leg.transfer_id or in_leg.transfer_id:
+        raise ValidationError({"detail": "One of these rows is already part of a transfer."})
+    if out_leg.account_id == in_leg.account_id:
+        raise ValidationError({"incoming": "The two rows must be in different accounts."})
+    if not (out_leg.amount < 0 < in_leg.amount):
+        raise ValidationError(
+            {"detail": "The outgoing row must take money out and the incoming row bring it in."}
+        )
+    if out_leg.currency == in_leg.currency and -out_leg.amount != in_leg.amount:
+        raise ValidationError({"detail": "The two rows move different amounts."})
+    transfer_id = Transaction.new_transfer_id()
+    category = transfer_category()
+    Transaction.objects.filter(pk=out_leg.pk).update(
+        kind=Transaction.Kind.TRANSFER,
+        transfer_id=transfer_id,
+        category=category,
+        counterpart=in_leg,
+    )
+    Transaction.objects.filter(pk=in_leg.pk).update(
+        kind=Transaction.Kind.TRANSFER,
+        transfer_id=transfer_id,
+        category=category,
+        counterpart=out_leg,
+    )
+    out_leg.refresh_from_db()
+    in_leg.refresh_from_db()
+    return TransferResult(outgoing=out_leg, incoming=in_leg)
 
 
 # --- Categories -----------------------------------------------------------------------
@@ -554,8 +653,24 @@ def category_delete(*, category: Category, actor: User | None) -> int:
     fallback, _ = Category.objects.get_or_create(
         slug=FALLBACK_CATEGORY_SLUG, user=None, defaults={"name": "Other"}
     )
+    # Locked so the history below names exactly the rows the update moves.
+    moved_ids = list(
+        Transaction.objects.select_for_update()
+        .filter(category=category)
+        .values_list("pk", flat=True)
+    )
     moved = Transaction.objects.filter(category=category).update(
-        category=fallback, updated_at=timezone.now()
+        category=fallback,
+        category_source=CategorySource.BULK,
+        category_rule=None,
+        updated_at=timezone.now(),
+    )
+    category_changes_record(
+        user=category.user,
+        changes=[(pk, category.pk, fallback.pk, None) for pk in moved_ids],
+        source=CategorySource.BULK,
+        changed_by=actor,
+        slugs={category.pk: category.slug, fallback.pk: fallback.slug},
     )
     audit_if_staff(
         actor=actor,
@@ -571,6 +686,55 @@ def category_delete(*, category: Category, actor: User | None) -> int:
             {"detail": "This category is still in use (a budget or rule refers to it)."}
         ) from None
     return moved
+
+
+# --- Category changes ------------------------------------------------------------------
+
+
+def category_changes_record(
+    *,
+    user: User,
+    changes: Iterable[tuple[int, int | None, int | None, int | None]],
+    source: str,
+    changed_by: User | None = None,
+    slugs: dict[int, str] | None = None,
+) -> list[CategoryChange]:
+    """Write the history of category changes: one row per change, in one bulk insert.
+
+    ``changes`` holds (transaction id, old category id, new category id, rule id) for
+    transactions of ``user``; ``source`` is manual, rule, bulk or import. ``slugs`` maps
+    category ids to slugs when the caller has them; otherwise they are read in one query.
+    Callers write it in the same database transaction as the category change itself.
+    """
+    changes = list(changes)
+    if not changes:
+        return []
+    if slugs is None:
+        ids = {c for _, old, new, _ in changes for c in (old, new) if c is not None}
+        slugs = (
+            dict(Category.objects.filter(pk__in=ids).order_by().values_list("pk", "slug"))
+            if ids
+            else {}
+        )
+    now = timezone.now()
+    return CategoryChange.objects.bulk_create(
+        [
+            CategoryChange(
+                transaction_id=txn_id,
+                user_id=user.pk,
+                old_category_id=old_id,
+                old_category_slug=slugs.get(old_id, "") if old_id is not None else "",
+                new_category_id=new_id,
+                new_category_slug=slugs.get(new_id, "") if new_id is not None else "",
+                source=source,
+                rule_id=rule_id,
+                changed_by=changed_by if getattr(changed_by, "pk", None) else None,
+                created_at=now,
+            )
+            for txn_id, old_id, new_id, rule_id in changes
+        ],
+        batch_size=1000,
+    )
 
 
 # --- Ledger checks --------------------------------------------------------------------

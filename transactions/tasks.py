@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 
 from accounts.models import BankAccount
+from transactions.imports import import_run
 from transactions.services import ledger_differences
 
 logger = logging.getLogger(__name__)
@@ -25,3 +26,9 @@ def verify_ledger_task() -> dict[str, int]:
             extra={"account_id": diff.account_id, "difference": str(diff.difference)},
         )
     return {"checked": checked, "differences": len(differences)}
+
+
+@shared_task(acks_late=True)
+def import_run_task(batch_id: int) -> str:
+    """Run one statement import. A batch that already ran is left as it is (safe to repeat)."""
+    return import_run(batch_id=batch_id).status

@@ -32,6 +32,7 @@ from accounts.tests.factories import (
     ExchangeRateFactory,
     UserFactory,
 )
+from transactions.rule_services import rule_create
 from transactions.services import ledger_differences, transfer_create
 from transactions.tests.factories import CategoryFactory, TransactionFactory
 
@@ -93,6 +94,12 @@ def make_one_of_each() -> dict:
         txn_date=datetime.date(2025, 3, 15),
     )
     category = CategoryFactory(user=customer)
+    rule_create(
+        user=customer,
+        name="Corner shop",
+        conditions=[{"field": "merchant", "operator": "contains", "value": "corner"}],
+        set_category=category,
+    )
     ExchangeRateFactory()
     AuditLogFactory(target_id=str(customer.pk))
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)

@@ -14,7 +14,8 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.tests.factories import BankAccountFactory
 from conftest import client_for
 from smartbank.testing import database_snapshot
-from transactions.tests.factories import CategoryFactory, TransactionFactory
+from transactions.rule_services import rule_create
+from transactions.tests.factories import CategoryFactory, ImportBatchFactory, TransactionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,13 @@ OBJECT_FACTORIES = {
         account=BankAccountFactory(user=owner)
     ),
     "/api/v1/categories/": lambda owner: CategoryFactory(user=owner),
+    "/api/v1/imports/": lambda owner: ImportBatchFactory(account=BankAccountFactory(user=owner)),
+    "/api/v1/categories/rules/": lambda owner: rule_create(
+        user=owner,
+        name="Coffee",
+        conditions=[{"field": "description", "operator": "contains", "value": "coffee"}],
+        set_merchant="Coffee shop",
+    ),
 }
 
 TEN_MB = 10 * 1024 * 1024

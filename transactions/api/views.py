@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from transactions import selectors, services
 from transactions.api.filters import TransactionFilter
+from transactions.api.rule_views import TransactionCategoryActionsMixin
 from transactions.api.serializers import (
     TransactionSerializer,
     TransferInputSerializer,
@@ -86,6 +87,8 @@ _LIST_PARAMETERS = [
     ),
 )
 class TransactionViewSet(
+    # PUT {id}/category/, POST bulk-categorize/, GET {id}/category-history/ (issue 3).
+    TransactionCategoryActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 
 from accounts.tests.factories import BankAccountFactory
-from transactions.models import Category, Transaction
+from transactions.models import Category, ImportBatch, Transaction
 from transactions.services import transaction_create
 
 
@@ -43,3 +43,19 @@ class TransactionFactory(factory.django.DjangoModelFactory):
         account = kwargs.pop("account")
         kwargs.pop("user", None)
         return transaction_create(user=account.user, account=account, **kwargs)
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    """A finished import of a small file; its rows are for the test to add."""
+
+    class Meta:
+        model = ImportBatch
+
+    account = factory.SubFactory(BankAccountFactory)
+    user = factory.SelfAttribute("account.user")
+    filename = "statement.csv"
+    format = "csv"
+    file_data = b"Date,Amount\n2025-03-01,-12.50\n"
+    file_size = factory.LazyAttribute(lambda batch: len(batch.file_data))
+    file_sha256 = "0" * 64
+    status = ImportBatch.Status.DONE

@@ -16,7 +16,7 @@ from transactions.importing.base import (
 )
 from transactions.models import ImportBatch, Transaction
 from transactions.services import ledger_differences
-from transactions.tests.factories import TransactionFactory
+from transactions.tests.factories import TransactionFactory, default_category
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -117,13 +117,15 @@ def test_bad_rows_are_listed_and_the_rest_imported(account, monkeypatch):
         row(4, D(2025, 3, 2), "-5.00", pending=True),
         row(5, D(2025, 3, 2), "-7.00", currency="USD"),
         row(6, D(2025, 3, 3), "-1.00"),
+        row(7, D(2025, 3, 3), "-1000000000000.00"),
     )
     batch = run(account, parsed, monkeypatch)
-    assert (batch.rows_created, batch.rows_rejected, batch.rows_skipped) == (2, 1, 2)
+    assert (batch.rows_created, batch.rows_rejected, batch.rows_skipped) == (2, 2, 2)
     assert batch.problems == [
         {"line": 3, "outcome": "rejected", "reason": "unreadable date '31.02.2025'"},
         {"line": 4, "outcome": "skipped", "reason": "Pending: the bank has not booked it yet."},
         {"line": 5, "outcome": "skipped", "reason": f"In USD, but {account.name} is in EUR."},
+        {"line": 7, "outcome": "rejected", "reason": "The amount -1000000000000.00 is too large."},
     ]
 
 
@@ -232,3 +234,37 @@ def test_upload_checks(account, settings):
     with pytest.raises(Exception, match="not found"):
         imports.import_create(user=UserFactory(), account=account, filename="a.csv", data=b"x")
     assert not ImportBatch.objects.exists()
+
+
+def test_a_transfer_split_across_two_statements_is_offered(account, monkeypatch):
+    savings = BankAccountFactory(user=account.user, number_last4="9876")
+    run(account, statement(row(2, D(2025, 3, 1), "-250.00", "To savings")), monkeypatch)
+    batch = run(savings, statement(row(2, D(2025, 3, 2), "250.00", "From checking")), monkeypatch)
+    assert batch.transfer_candidates == [
+        {
+            "outgoing": Transaction.objects.get(account=account).pk,
+            "incoming": Transaction.objects.get(account=savings).pk,
+        }
+    ]
+
+
+def test_rules_categorise_imported_rows_and_history_records_it(account, monkeypatch):
+    from transactions.models import CategoryChange
+    from transactions.rule_services import rule_create
+
+    rule = rule_create(
+        user=account.user,
+        name="Bakeries are dining",
+        conditions=[{"field": "description", "operator": "contains", "value": "bakery"}],
+        set_category=default_category("dining"),
+    )
+    run(account, MARCH, monkeypatch)
+    bakery = Transaction.objects.get(description="Bakery")
+    assert (bakery.category.slug, bakery.category_source, bakery.category_rule) == (
+        "dining",
+        "rule",
+        rule,
+    )
+    change = CategoryChange.objects.get(transaction=bakery)
+    assert (change.source, change.rule) == ("rule", rule)
+    assert Transaction.objects.get(description="Grocer").category is None
