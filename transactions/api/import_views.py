@@ -46,6 +46,8 @@ class StatementImportView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data["file"]
+        # Refused by its declared size before it is read into memory.
+        imports.check_upload_size(upload.size)
         content = upload.read()
         mapping = dict(data.get("mapping") or {})
         if data.get("day_first") is not None:
