@@ -279,18 +279,22 @@ def import_create(
     )
 
 
+def check_upload_size(size: int) -> None:
+    if not size:
+        raise ValidationError({"file": "The file is empty."})
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if size > limit:
+        raise ValidationError(
+            {"file": f"The file is {size} bytes; statements may be at most {limit} bytes."}
+        )
+
+
 def check_upload(data: bytes, *, filename: str = "", format: str = "") -> None:
     """Refuse at once what can never import: empty, oversize, or no statement at all.
 
     Only the format is sniffed here; a file that breaks further in is reported by its batch.
     """
-    if not data:
-        raise ValidationError({"file": "The file is empty."})
-    limit = settings.IMPORT_MAX_FILE_BYTES
-    if len(data) > limit:
-        raise ValidationError(
-            {"file": f"The file is {len(data)} bytes; statements may be at most {limit} bytes."}
-        )
+    check_upload_size(len(data))
     if not format:
         try:
             detect_format(data, filename=filename)
