@@ -5,13 +5,16 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import auth as auth_views
 from accounts.api import views as accounts_views
-from transactions.api import category_views, import_views, rule_views
+from transactions.api import category_views, import_profile_views, import_views, rule_views
 from transactions.api import views as transactions_views
 
 router = DefaultRouter()
 router.register("accounts", accounts_views.BankAccountViewSet, basename="bankaccount")
 router.register("transactions", transactions_views.TransactionViewSet, basename="transaction")
 router.register("imports", import_views.ImportBatchViewSet, basename="importbatch")
+router.register(
+    "import-profiles", import_profile_views.ImportProfileViewSet, basename="importprofile"
+)
 # Before "categories", whose categories/{pk}/ would otherwise take "rules" as a pk.
 router.register("categories/rules", rule_views.RuleViewSet, basename="categorizationrule")
 router.register("categories", category_views.CategoryViewSet, basename="category")

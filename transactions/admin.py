@@ -4,9 +4,15 @@ Every write goes through transactions.services: the ledger moves balances and wr
 audit log. Amount, account and kind are read-only once a transaction exists.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction as db_transaction
 from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
 
 from accounts.models import BankAccount
 from smartbank.admin import ServiceAdminMixin
@@ -16,7 +22,17 @@ from transactions.forms import (
     TransactionAdminChangeForm,
     TransactionAdminCreationForm,
 )
-from transactions.models import CategorizationRule, Category, CategoryChange, Transaction
+from transactions.import_profile_services import import_profile_delete
+from transactions.importing.detect import FORMATS as IMPORT_FORMATS
+from transactions.imports import import_undo
+from transactions.models import (
+    CategorizationRule,
+    Category,
+    CategoryChange,
+    ImportBatch,
+    ImportProfile,
+    Transaction,
+)
 from transactions.services import category_delete, transaction_delete
 
 
@@ -329,3 +345,225 @@ class CategoryChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if match is not None and (match.url_name or "").startswith("transactions_categorychange_"):
             return False
         return admin.site._registry[Transaction].has_delete_permission(request)
+
+
+class ImportFormatFilter(admin.SimpleListFilter):
+    """The formats the importer knows, not a DISTINCT over every batch."""
+
+    title = "format"
+    parameter_name = "format"
+
+    def lookups(self, request, model_admin):
+        return [(name, name.upper()) for name in IMPORT_FORMATS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(format=self.value()) if self.value() else queryset
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Customers' statement imports, to read when helping them; staff may undo one.
+
+    The kept file is never loaded to show a page (it may be megabytes); it is read only by
+    the download view.
+    """
+
+    # At most this many problem rows on a batch's page; the API lists them all.
+    PROBLEMS_SHOWN = 200
+
+    list_display = (
+        "id",
+        "customer",
+        "account",
+        "filename",
+        "format",
+        "status",
+        "progress",
+        "counts",
+        "created_at",
+    )
+    list_select_related = ("user", "account")
+    list_filter = ("status", ImportFormatFilter)
+    search_fields = ("filename", "user__email")
+    date_hierarchy = "created_at"
+    actions = ("undo_imports",)
+    fields = (
+        "customer",
+        "account",
+        "filename",
+        "format",
+        "file_size",
+        "file_sha256",
+        "download",
+        "status",
+        "progress",
+        "counts",
+        "error",
+        "report",
+        "mapping",
+        "options",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "undone_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("file_data")
+
+    def get_urls(self):
+        opts = self.model._meta
+        download = path(
+            "<path:object_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name=f"{opts.app_label}_{opts.model_name}_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request, object_id):
+        """The statement file as the customer uploaded it, for staff who may view imports."""
+        batch = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, batch):
+            raise PermissionDenied
+        if batch is None:
+            raise Http404("No such import.")
+        data = ImportBatch.objects.filter(pk=batch.pk).values_list("file_data", flat=True).get()
+        response = HttpResponse(bytes(data), content_type="application/octet-stream")
+        filename = batch.filename or f"import-{batch.pk}"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+
+    @admin.display(description="customer", ordering="user__email")
+    def customer(self, obj: ImportBatch) -> str:
+        return obj.user.email
+
+    @admin.display(description="rows")
+    def counts(self, obj: ImportBatch) -> str:
+        return (
+            f"{obj.rows_read} read, {obj.rows_created} created, {obj.rows_duplicate} duplicate, "
+            f"{obj.rows_matched} matched, {obj.rows_skipped} skipped, "
+            f"{obj.rows_rejected} rejected"
+        )
+
+    @admin.display(description="file")
+    def download(self, obj: ImportBatch) -> str:
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_download", args=[obj.pk])
+        return format_html(
+            '<a href="{}">Download {}</a> ({} bytes)', url, obj.filename or "file", obj.file_size
+        )
+
+    @admin.display(description="problems and reconciliation")
+    def report(self, obj: ImportBatch) -> str:
+        parts = []
+        if obj.reconciliation:
+            rows = format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        entry.get("ref") or entry.get("account"),
+                        entry.get("date"),
+                        entry.get("statement_balance"),
+                        entry.get("account_balance"),
+                        entry.get("difference"),
+                        "agrees" if entry.get("agrees") else "differs",
+                    )
+                    for entry in obj.reconciliation
+                ),
+            )
+            parts.append(
+                format_html(
+                    "<p><strong>Closing balances</strong></p><table><thead><tr><th>account</th>"
+                    "<th>date</th><th>statement</th><th>SmartBank</th><th>difference</th>"
+                    "<th></th></tr></thead><tbody>{}</tbody></table>",
+                    rows,
+                )
+            )
+        if obj.transfer_candidates:
+            parts.append(
+                format_html(
+                    "<p><strong>Offered as transfers</strong> (outgoing → incoming "
+                    "transaction ids): {}</p>",
+                    ", ".join(
+                        f"{pair.get('outgoing')} → {pair.get('incoming')}"
+                        for pair in obj.transfer_candidates
+                    ),
+                )
+            )
+        if obj.problems:
+            shown = obj.problems[: self.PROBLEMS_SHOWN]
+            rows = format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (problem.get("line"), problem.get("outcome"), problem.get("reason"))
+                    for problem in shown
+                ),
+            )
+            more = len(obj.problems) - len(shown)
+            parts.append(
+                format_html(
+                    "<p><strong>Rows not imported</strong></p><table><thead><tr><th>line</th>"
+                    "<th>outcome</th><th>reason</th></tr></thead><tbody>{}</tbody></table>{}",
+                    rows,
+                    format_html("<p>… and {} more (the API lists them all).</p>", more)
+                    if more > 0
+                    else "",
+                )
+            )
+        if not parts:
+            return "No problems; the statement states no closing balance."
+        return format_html_join("", "{}", ((part,) for part in parts))
+
+    def has_undo_permission(self, request) -> bool:
+        # The model permission, not has_change_permission: nothing on the page is editable.
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description="Undo import", permissions=["undo"])
+    def undo_imports(self, request, queryset: QuerySet[ImportBatch]) -> None:
+        """Each batch on its own: one that cannot be undone does not hold back the others."""
+        undone = 0
+        for batch in queryset.order_by("pk"):
+            try:
+                import_undo(batch=batch, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"Import #{batch.pk}: {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                undone += 1
+        if undone:
+            self.message_user(
+                request, f"{undone} import(s) undone: their rows are gone, balances restored."
+            )
+
+
+@admin.register(ImportProfile)
+class ImportProfileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Customers' saved CSV mappings, to read; staff may delete one that reads files wrongly."""
+
+    list_display = ("id", "customer", "account", "name", "format", "updated_at")
+    list_select_related = ("user", "account")
+    list_filter = ("format",)
+    search_fields = ("name", "user__email")
+    ordering = ("user_id", "account_id")
+    fields = ("customer", "account", "name", "format", "mapping", "created_at", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description="customer", ordering="user__email")
+    def customer(self, obj: ImportProfile) -> str:
+        return obj.user.email
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj: ImportProfile) -> None:
+        import_profile_delete(profile=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset: QuerySet[ImportProfile]) -> None:
+        with db_transaction.atomic():
+            for profile in queryset.select_related("user"):
+                import_profile_delete(profile=profile, actor=request.user)

@@ -34,7 +34,12 @@ from accounts.tests.factories import (
 )
 from transactions.rule_services import rule_create
 from transactions.services import ledger_differences, transfer_create
-from transactions.tests.factories import CategoryFactory, TransactionFactory
+from transactions.tests.factories import (
+    CategoryFactory,
+    ImportBatchFactory,
+    ImportProfileFactory,
+    TransactionFactory,
+)
 
 REGISTERED_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -100,6 +105,8 @@ def make_one_of_each() -> dict:
         conditions=[{"field": "merchant", "operator": "contains", "value": "corner"}],
         set_category=category,
     )
+    ImportBatchFactory(account=account)
+    ImportProfileFactory(account=account)
     ExchangeRateFactory()
     AuditLogFactory(target_id=str(customer.pk))
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)

@@ -15,7 +15,12 @@ from accounts.tests.factories import BankAccountFactory
 from conftest import client_for
 from smartbank.testing import database_snapshot
 from transactions.rule_services import rule_create
-from transactions.tests.factories import CategoryFactory, ImportBatchFactory, TransactionFactory
+from transactions.tests.factories import (
+    CategoryFactory,
+    ImportBatchFactory,
+    ImportProfileFactory,
+    TransactionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +38,9 @@ OBJECT_FACTORIES = {
     ),
     "/api/v1/categories/": lambda owner: CategoryFactory(user=owner),
     "/api/v1/imports/": lambda owner: ImportBatchFactory(account=BankAccountFactory(user=owner)),
+    "/api/v1/import-profiles/": lambda owner: ImportProfileFactory(
+        account=BankAccountFactory(user=owner)
+    ),
     "/api/v1/categories/rules/": lambda owner: rule_create(
         user=owner,
         name="Coffee",

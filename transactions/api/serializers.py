@@ -9,7 +9,7 @@ from accounts.models import BankAccount
 from smartbank.api_fields import money_field
 from smartbank.money import CENT
 from transactions import selectors
-from transactions.models import Category, Transaction
+from transactions.models import Category, CategorySource, Transaction
 
 # A note is a reminder, not a document: bounded so a page of rows stays small.
 NOTES_MAX_LENGTH = 2000
@@ -112,6 +112,12 @@ class TransactionSerializer(serializers.ModelSerializer):
         help_text="The day the bank booked it; not before txn_date.",
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+    category_source = serializers.ChoiceField(
+        choices=CategorySource.choices,
+        read_only=True,
+        help_text="Who chose the category: manual (you, one by one), bulk (you, many at once), "
+        "rule, import, or none. Rules do not overwrite manual or bulk unless asked.",
+    )
     counterpart = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="For a transfer leg: the id of the other leg."
     )
@@ -127,6 +133,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "description",
             "merchant",
             "category",
+            "category_source",
             "txn_date",
             "posted_date",
             "notes",
@@ -139,6 +146,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "id",
             "currency",
+            "category_source",
             "external_id",
             "transfer_id",
             "counterpart",

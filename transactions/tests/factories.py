@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 
 from accounts.tests.factories import BankAccountFactory
-from transactions.models import Category, ImportBatch, Transaction
+from transactions.models import Category, ImportBatch, ImportProfile, Transaction
 from transactions.services import transaction_create
 
 
@@ -59,3 +59,18 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
     file_size = factory.LazyAttribute(lambda batch: len(batch.file_data))
     file_sha256 = "0" * 64
     status = ImportBatch.Status.DONE
+
+
+class ImportProfileFactory(factory.django.DjangoModelFactory):
+    """An account's saved CSV mapping: amounts in two columns, money in then money out."""
+
+    class Meta:
+        model = ImportProfile
+
+    account = factory.SubFactory(BankAccountFactory)
+    user = factory.SelfAttribute("account.user")
+    name = "Corner Bank export"
+    format = "csv"
+    mapping = factory.LazyFunction(
+        lambda: {"delimiter": ";", "date_column": 0, "credit_column": 2, "debit_column": 3}
+    )

@@ -79,6 +79,7 @@ def test_create_expense_moves_the_balance_and_returns_the_row(api_client, accoun
         "description": "Weekly shop",
         "merchant": "Green Grocer",
         "category": "groceries",
+        "category_source": "manual",
         "txn_date": "2025-03-01",
         "posted_date": "2025-03-03",
         "notes": "for the party",
@@ -92,6 +93,18 @@ def test_create_expense_moves_the_balance_and_returns_the_row(api_client, accoun
     assert txn.user == account.user
     assert balance(account) == Decimal("987.50")
     assert ledger_differences() == []
+
+
+def test_category_source_is_shown_and_read_only(api_client, account):
+    response = api_client.post(URL, payload(account, category_source="rule"), format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["category_source"] == "manual"
+    txn = Transaction.objects.get()
+    assert txn.category_source == "manual"
+    patched = api_client.patch(detail(txn.pk), {"category_source": "import"}, format="json")
+    assert patched.json()["category_source"] == "manual"
+    assert api_client.get(URL).json()["results"][0]["category_source"] == "manual"
 
 
 def test_create_income_derives_the_kind_and_takes_the_account_currency(api_client, user):
