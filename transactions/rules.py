@@ -53,6 +53,8 @@ MAX_TEXT_VALUE_LENGTH = 255
 REGEX_MAX_MEMORY = 1 << 20
 # A number longer than this is not an amount anyone means (and is not parsed).
 MAX_AMOUNT_TEXT_LENGTH = 32
+# Distinct texts whose regex result one compiled condition remembers (bounds its memory).
+REGEX_MEMO_SIZE = 10_000
 
 
 def _regex_options() -> re2.Options:
@@ -232,7 +234,21 @@ def _compile_condition(condition: Mapping[str, Any]) -> Condition:
     folded = attrgetter(f"{field}_cf")
     if operator == "regex":
         search = compile_regex(value).search
-        return lambda subject: search(text(subject)) is not None
+        # A statement repeats a few hundred descriptions and merchants over thousands of
+        # rows: each text is searched once per compiled rule set (an import's, a rule's
+        # apply), which is most of the time an import spends in its rules.
+        found: dict[str, bool] = {}
+
+        def regex_matches(subject: _Subject) -> bool:
+            value = text(subject)
+            hit = found.get(value)
+            if hit is None:
+                hit = search(value) is not None
+                if len(found) < REGEX_MEMO_SIZE:
+                    found[value] = hit
+            return hit
+
+        return regex_matches
     needle = str(value).strip().casefold()
     if operator == "contains":
         return lambda subject: needle in folded(subject)

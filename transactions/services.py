@@ -7,7 +7,7 @@ balances moved with ``F()`` in the same database transaction as the rows that ca
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from accounts.models import BankAccount, User
 from accounts.services import audit_if_staff
+from smartbank.bulk import insert_rows
 from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
 from transactions.models import (
@@ -493,33 +494,68 @@ def transfer_create(
     return TransferResult(outgoing=outgoing, incoming=incoming)
 
 
+# Fields a bulk row may not set: the ledger fills them in from the account and the sign, and
+# transfers are made only by transfer_create.
+_BULK_FIELDS_SET_BY_LEDGER = frozenset(
+    {
+        "id",
+        "user",
+        "user_id",
+        "account",
+        "account_id",
+        "currency",
+        "kind",
+        "transfer_id",
+        "counterpart",
+        "counterpart_id",
+    }
+)
+
+
 @db_transaction.atomic
 def transactions_bulk_create(
-    *, account: BankAccount, rows: list[dict[str, Any]], enforce_floor: bool = False
+    *,
+    account: BankAccount,
+    rows: list[dict[str, Any]],
+    enforce_floor: bool = False,
+    prepare_row: Callable[[dict[str, Any]], object] | None = None,
 ) -> list[Transaction]:
     """Insert many non-transfer rows into one account with one balance update.
 
     For imports and generated history: what a bank already booked is recorded as it is, so
-    the floor is not enforced unless asked. Each row holds Transaction fields; user,
-    currency and kind are filled in from the account and the sign.
+    the floor is not enforced unless asked. Each row holds Transaction fields (a foreign key
+    by name with an instance, or by attname with its id); user, account, currency and kind
+    are filled in from the account and the sign, and a row may not set them. Returns the new
+    Transactions, saved, in the order of the rows.
+
+    Built for an import's tens of thousands of rows: each row is checked and sent to the
+    database as plain values while the database stores the rows before it
+    (smartbank.bulk.insert_rows; COPY on PostgreSQL). ``prepare_row``, when given, is
+    called on each row just before that (an import runs its rules there), so its work
+    overlaps with the database's too. A bad row (a zero amount) or a broken floor raises
+    and the database transaction rolls back: nothing is written.
     """
     locked = _lock_accounts([account.pk])[account.pk]
     _check_account_open(locked, locked.user)
-    objects = []
-    for row in rows:
-        amount = _check_amount(row["amount"])
-        objects.append(
-            Transaction(
-                user_id=locked.user_id,
-                account=locked,
-                currency=locked.currency,
-                kind=Transaction.kind_for_amount(amount),
-                **{**row, "amount": amount},
-            )
-        )
-    total = sum((obj.amount for obj in objects), Decimal("0.00"))
+    filled = {"user_id": locked.user_id, "account": locked, "currency": locked.currency}
+    kind_for_amount = Transaction.kind_for_amount
+    total = Decimal("0.00")
+
+    def prepared() -> Iterator[dict[str, Any]]:
+        nonlocal total
+        for row in rows:
+            if prepare_row is not None:
+                prepare_row(row)
+            if not _BULK_FIELDS_SET_BY_LEDGER.isdisjoint(row):
+                names = sorted(_BULK_FIELDS_SET_BY_LEDGER.intersection(row))
+                raise TypeError(f"transactions_bulk_create sets {names} itself")
+            amount = _check_amount(row["amount"])
+            total += amount
+            yield {**row, **filled, "amount": amount, "kind": kind_for_amount(amount)}
+
+    created = insert_rows(Transaction, prepared(), count=len(rows))
+    # After the insert, in the same database transaction: the account is locked throughout.
     _move_balance(locked, total, enforce_floor=enforce_floor and total < 0)
-    created = Transaction.objects.bulk_create(objects, batch_size=1000)
     account.balance = locked.balance
     return created
 
@@ -717,23 +753,25 @@ def category_changes_record(
             else {}
         )
     now = timezone.now()
-    return CategoryChange.objects.bulk_create(
+    changed_by = changed_by if getattr(changed_by, "pk", None) else None
+    # Plain rows, not instances: an import writes tens of thousands (smartbank.bulk).
+    return insert_rows(
+        CategoryChange,
         [
-            CategoryChange(
-                transaction_id=txn_id,
-                user_id=user.pk,
-                old_category_id=old_id,
-                old_category_slug=slugs.get(old_id, "") if old_id is not None else "",
-                new_category_id=new_id,
-                new_category_slug=slugs.get(new_id, "") if new_id is not None else "",
-                source=source,
-                rule_id=rule_id,
-                changed_by=changed_by if getattr(changed_by, "pk", None) else None,
-                created_at=now,
-            )
+            {
+                "transaction_id": txn_id,
+                "user_id": user.pk,
+                "old_category_id": old_id,
+                "old_category_slug": slugs.get(old_id, "") if old_id is not None else "",
+                "new_category_id": new_id,
+                "new_category_slug": slugs.get(new_id, "") if new_id is not None else "",
+                "source": source,
+                "rule_id": rule_id,
+                "changed_by": changed_by,
+                "created_at": now,
+            }
             for txn_id, old_id, new_id, rule_id in changes
         ],
-        batch_size=1000,
     )
 
 
