@@ -1,5 +1,8 @@
 """Helpers for tests across apps."""
 
+import logging
+from contextlib import contextmanager
+
 from django.apps import apps
 
 SNAPSHOT_APPS = ("accounts", "transactions", "token_blacklist", "auth")
@@ -16,3 +19,15 @@ def database_snapshot() -> dict[str, list[tuple]]:
             model.objects.order_by("pk").values_list(*fields), key=repr
         )
     return snapshot
+
+
+@contextmanager
+def preserved_root_logger():
+    """Celery's test worker sets the root logger's level and handlers; put them back after."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers

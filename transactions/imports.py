@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import BankAccount, User
 from accounts.services import account_update, audit_record
+from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
 from transactions.importing.base import ParsedRow, ParsedStatement, StatementError
 from transactions.importing.detect import detect_format, parse_statement
@@ -100,7 +101,8 @@ def map_accounts(
     """
     refs = {row.account_ref for row in statement.rows} | {a.ref for a in statement.accounts}
     refs = {ref for ref in refs if ref} or {""}
-    own = {account.pk: account for account in BankAccount.objects.for_user(user)}
+    # Archived accounts take no rows: theirs are skipped as not mapped.
+    own = {account.pk: account for account in BankAccount.objects.for_user(user).active()}
     by_last4: dict[str, list[BankAccount]] = defaultdict(list)
     for account in own.values():
         if account.number_last4:
@@ -152,6 +154,8 @@ def plan_import(
     occurrences: dict[tuple, int] = defaultdict(int)
     candidate_rows: dict[int, list[tuple[ParsedRow, Decimal, str]]] = defaultdict(list)
     only = next(iter(accounts.values())) if len(accounts) == 1 else None
+    owner = next((a.user for a in accounts.values() if a is not None), None)
+    today = owner.today() if owner is not None else timezone.now().date()
     for row in statement.rows:
         account = accounts.get(row.account_ref) if row.account_ref else only
         if account is None:
@@ -174,6 +178,21 @@ def plan_import(
                 "skipped",
                 f"In {row.currency.upper()}, but {account.name} is in {account.currency}.",
             )
+            continue
+        if row.txn_date < account.opening_date:
+            plan.problem(
+                row,
+                "rejected",
+                f"Dated {row.txn_date}, before {account.name} opened on {account.opening_date}; "
+                "move the account's opening date back to import it.",
+            )
+            continue
+        try:
+            check_date_range(
+                row.txn_date, field="txn_date", today=today, days_ahead=BOOKING_DAYS_AHEAD
+            )
+        except ValidationError as exc:
+            plan.problem(row, "rejected", exc.messages[0])
             continue
         amount = quantize_money(row.amount)
         if amount == 0:
@@ -294,8 +313,9 @@ def import_create(
 ) -> ImportBatch:
     """Keep an uploaded statement on a new batch; the caller queues import_run for it."""
     check_upload(data, filename=filename, format=format)
-    if account.user_id != user.pk:
-        raise ValidationError({"account": "Account not found."})
+    check_import_account(account=account, user=user)
+    if mapping:
+        mapping = _clean_mapping(mapping)
     if not mapping:
         profile = ImportProfile.objects.filter(account=account).first()
         mapping = profile.mapping if profile else {}
@@ -310,6 +330,27 @@ def import_create(
         mapping=mapping or {},
         options=options or {},
     )
+
+
+def check_import_account(*, account: BankAccount, user: User) -> None:
+    if account.user_id != user.pk:
+        raise ValidationError({"account": "Account not found."})
+    if account.is_archived:
+        raise ValidationError(
+            {"account": f"{account.name} is archived; unarchive it to import into it."}
+        )
+
+
+def _clean_mapping(mapping: dict) -> dict:
+    """Check a CSV mapping before the batch is kept, so a bad one is a 400, not a failed batch.
+
+    day_first alone also settles the date order of a QIF file, so it passes as it is.
+    """
+    from transactions.import_profile_services import import_profile_clean_mapping
+
+    if set(mapping) <= {"day_first"}:
+        return mapping
+    return import_profile_clean_mapping(mapping)
 
 
 def check_upload_size(size: int) -> None:
@@ -447,6 +488,11 @@ def _write(
         created.extend(account_created)
     if plan.matches:
         matched = Transaction.objects.in_bulk([pk for pk, _ in plan.matches])
+        # Kept so that undo can give each entry back the posted date it had.
+        batch.matched_ids = [
+            [pk, matched[pk].posted_date.isoformat() if matched[pk].posted_date else None]
+            for pk, _ in plan.matches
+        ]
         for pk, link in plan.matches:
             for name, value in link.items():
                 setattr(matched[pk], name, value)
@@ -459,8 +505,11 @@ def _write(
     batch.rows_matched = len(plan.matches)
     batch.rows_skipped = plan.skipped
     batch.rows_rejected = plan.rejected
-    batch.problems = plan.problems
-    batch.matched_ids = [pk for pk, _ in plan.matches]
+    # What the parser passed over (footer lines, repeated headers) is listed too: never a
+    # silent drop.
+    batch.problems = plan.problems + [
+        {"line": None, "outcome": "note", "reason": warning} for warning in statement.warnings
+    ]
     batch.mapping = statement.mapping or batch.mapping
     batch.format = statement.format
     batch.reconciliation = reconciliation_report(statement=statement, accounts=accounts)
@@ -534,7 +583,7 @@ def reconciliation_report(
         )
         if day is None:
             continue
-        ours = balance_on(account, day)
+        ours = quantize_money(balance_on(account, day))
         report.append(
             {
                 "account": account.pk,
@@ -617,7 +666,13 @@ def import_undo(*, batch: ImportBatch, actor: User | None) -> ImportBatch:
         )
     created_ids = list(batch.transactions.values_list("pk", flat=True))
     transactions_bulk_delete(transaction_ids=created_ids)
-    Transaction.objects.filter(pk__in=batch.matched_ids).update(fingerprint="", external_id="")
+    # Each entry is [id, the posted date it had before the bank row was linked to it].
+    for pk, posted_date in batch.matched_ids:
+        Transaction.objects.filter(pk=pk).update(
+            fingerprint="",
+            external_id="",
+            posted_date=date.fromisoformat(posted_date) if posted_date else None,
+        )
     batch.status = ImportBatch.Status.UNDONE
     batch.undone_at = timezone.now()
     batch.save(update_fields=["status", "undone_at"])
@@ -631,6 +686,11 @@ def import_undo(*, batch: ImportBatch, actor: User | None) -> ImportBatch:
 @db_transaction.atomic
 def import_reconcile(*, batch: ImportBatch, account: BankAccount, actor: User) -> BankAccount:
     """Make the account agree with the statement by moving its opening balance; audited."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.DONE:
+        raise ValidationError(
+            {"detail": f"Only a finished import can be reconciled; this one is {batch.status}."}
+        )
     entry = next((e for e in batch.reconciliation if e["account"] == account.pk), None)
     if entry is None:
         raise ValidationError({"account": "This import states no balance for that account."})
@@ -672,6 +732,7 @@ def import_preview(
     Raises StatementError when the file as a whole cannot be read.
     """
     check_upload(data, filename=filename, format=format)
+    check_import_account(account=account, user=user)
     if not mapping:
         profile = ImportProfile.objects.filter(account=account).first()
         mapping = profile.mapping if profile else None

@@ -612,17 +612,24 @@ def transfer_link(*, user: User, outgoing_id: int, incoming_id: int) -> Transfer
         raise ValidationError({"detail": "The two rows move different amounts."})
     transfer_id = Transaction.new_transfer_id()
     category = transfer_category()
-    Transaction.objects.filter(pk=out_leg.pk).update(
-        kind=Transaction.Kind.TRANSFER,
-        transfer_id=transfer_id,
-        category=category,
-        counterpart=in_leg,
-    )
-    Transaction.objects.filter(pk=in_leg.pk).update(
-        kind=Transaction.Kind.TRANSFER,
-        transfer_id=transfer_id,
-        category=category,
-        counterpart=out_leg,
+    linked = {
+        "kind": Transaction.Kind.TRANSFER,
+        "transfer_id": transfer_id,
+        "category": category,
+        "category_source": CategorySource.MANUAL,
+        "category_rule": None,
+    }
+    Transaction.objects.filter(pk=out_leg.pk).update(counterpart=in_leg, **linked)
+    Transaction.objects.filter(pk=in_leg.pk).update(counterpart=out_leg, **linked)
+    category_changes_record(
+        user=user,
+        changes=[
+            (leg.pk, leg.category_id, category.pk, None)
+            for leg in (out_leg, in_leg)
+            if leg.category_id != category.pk
+        ],
+        source=CategorySource.MANUAL,
+        changed_by=user,
     )
     out_leg.refresh_from_db()
     in_leg.refresh_from_db()

@@ -64,8 +64,8 @@ class ImportRequestSerializer(serializers.Serializer):
     save_profile = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="Keep the mapping as this account's import profile, so the next file from this "
-        "bank needs no questions.",
+        help_text="Keep the mapping as this account's import profile when the import succeeds, "
+        "so the next file from this bank needs no questions. A dry run writes nothing.",
     )
 
     def validate(self, attrs):
@@ -120,5 +120,9 @@ class ReconcileSerializer(serializers.Serializer):
 
 
 class LinkTransferSerializer(serializers.Serializer):
-    outgoing = serializers.IntegerField(help_text="Id of the row that left one account.")
-    incoming = serializers.IntegerField(help_text="Id of the row that arrived in the other.")
+    outgoing = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Id of the row that left one account."
+    )
+    incoming = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Id of the row that arrived in the other."
+    )

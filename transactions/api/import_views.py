@@ -65,10 +65,6 @@ class StatementImportView(APIView):
                 preview = imports.import_preview(account_map=data.get("account_map"), **common)
             except StatementError as exc:
                 return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-            if data["save_profile"] and preview["mapping"]:
-                imports.import_profile_save(
-                    account=data["account"], format=preview["format"], mapping=preview["mapping"]
-                )
             return Response(preview)
         options = {
             "account_map": data.get("account_map") or {},

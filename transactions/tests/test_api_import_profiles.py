@@ -199,16 +199,17 @@ def test_a_saved_profile_reads_the_next_file_without_questions(
         )
 
     # Only the customer can say that column 2 is money in and column 3 money out.
-    dry_run = post(
-        dry_run="true",
-        save_profile="true",
-        mapping='{"credit_column": 2, "debit_column": 3}',
-    )
+    mapping = '{"credit_column": 2, "debit_column": 3}'
+    dry_run = post(dry_run="true", save_profile="true", mapping=mapping)
     assert dry_run.status_code == 200, dry_run.json()
     assert [row["amount"] for row in dry_run.json()["rows"]] == ["50", "-50"]
     assert not ImportBatch.objects.exists()
     assert not Transaction.objects.exists()
+    assert api_client.get(URL).json()["count"] == 0  # a dry run writes nothing
 
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(save_profile="true", mapping=mapping, day_first="true")
+    assert api_client.get(f"/api/v1/imports/{first.json()['id']}/").json()["status"] == "done"
     profiles = api_client.get(URL).json()["results"]
     assert len(profiles) == 1
     assert profiles[0]["account"] == account.pk
@@ -216,6 +217,8 @@ def test_a_saved_profile_reads_the_next_file_without_questions(
         2,
         3,
     )
+    api_client.post(f"/api/v1/imports/{first.json()['id']}/undo/")
+    assert not Transaction.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = post()  # no mapping: the profile's

@@ -212,3 +212,39 @@ def test_the_batch_list_does_not_load_files(api_client, cad_account, django_asse
     with django_assert_num_queries(3):
         response = api_client.get("/api/v1/imports/")
     assert response.json()["count"] == 3
+
+
+def test_accepting_a_transfer_records_the_category_change(api_client, user):
+    from transactions.models import CategoryChange
+
+    checking = BankAccountFactory(user=user)
+    savings = BankAccountFactory(user=user)
+    out_row = TransactionFactory(account=checking, amount=Decimal("-50.00"))
+    in_row = TransactionFactory(account=savings, amount=Decimal("50.00"))
+    batch = ImportBatch.objects.create(
+        user=user, account=checking, file_data=b"x", file_sha256="0" * 64, status="done"
+    )
+    api_client.post(
+        f"/api/v1/imports/{batch.pk}/link-transfer/",
+        {"outgoing": out_row.pk, "incoming": in_row.pk},
+        format="json",
+    )
+    changes = CategoryChange.objects.filter(
+        transaction__in=[out_row, in_row], new_category_slug="transfers"
+    )
+    assert sorted(changes.values_list("old_category_slug", flat=True)) == ["groceries"] * 2
+    out_row.refresh_from_db()
+    assert out_row.category_source == "manual"
+
+
+def test_a_huge_id_is_a_400_not_a_crash(api_client, user):
+    batch = ImportBatch.objects.create(
+        user=user, account=BankAccountFactory(user=user), file_data=b"x", file_sha256="0" * 64
+    )
+    response = api_client.post(
+        f"/api/v1/imports/{batch.pk}/link-transfer/",
+        {"outgoing": 99999999999999999999, "incoming": 1},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "outgoing" in response.json()

@@ -9,6 +9,7 @@ from celery.contrib.testing.worker import start_worker
 from accounts.models import BankAccount
 from accounts.tests.factories import BankAccountFactory
 from smartbank.celery import app as celery_app
+from smartbank.testing import preserved_root_logger
 from transactions import imports
 from transactions.models import ImportBatch, Transaction
 from transactions.services import ledger_differences
@@ -33,7 +34,10 @@ def test_a_real_worker_runs_an_import_through_redis():
     )
     celery_app.conf.task_always_eager = False
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False):
+        with (
+            preserved_root_logger(),
+            start_worker(celery_app, pool="solo", perform_ping_check=False),
+        ):
             assert import_run_task.delay(batch.pk).get(timeout=30) == "done"
             # Delivered twice (a retry, a redelivery after a crash): the batch runs once.
             assert import_run_task.delay(batch.pk).get(timeout=30) == "done"

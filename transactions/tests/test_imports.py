@@ -268,3 +268,81 @@ def test_rules_categorise_imported_rows_and_history_records_it(account, monkeypa
     change = CategoryChange.objects.get(transaction=bakery)
     assert (change.source, change.rule) == ("rule", rule)
     assert Transaction.objects.get(description="Grocer").category is None
+
+
+def test_what_the_parser_passed_over_is_listed_with_the_batch(account, monkeypatch):
+    parsed = statement(row(2, D(2025, 3, 1), "-20.00"))
+    parsed.warnings.append("Line 9 after the last transaction was read as a footer.")
+    batch = run(account, parsed, monkeypatch)
+    assert batch.problems == [
+        {
+            "line": None,
+            "outcome": "note",
+            "reason": "Line 9 after the last transaction was read as a footer.",
+        }
+    ]
+
+
+def test_rows_before_the_account_opened_or_out_of_range_are_rejected(account, monkeypatch):
+    parsed = statement(
+        row(2, D(2024, 12, 31), "-1.00"),
+        row(3, D(9999, 1, 1), "-2.00"),
+        row(4, D(2025, 3, 1), "-3.00"),
+    )
+    batch = run(account, parsed, monkeypatch)
+    assert (batch.rows_created, batch.rows_rejected) == (1, 2)
+    assert (
+        "before" in batch.problems[0]["reason"]
+        and "opened on 2025-01-01" in batch.problems[0]["reason"]
+    )
+    assert "days ahead" in batch.problems[1]["reason"]
+
+
+def test_an_undone_import_cannot_be_reconciled(account, monkeypatch):
+    parsed = statement(
+        row(2, D(2025, 3, 1), "-20.00"),
+        accounts=[
+            ParsedAccount(ref="", closing_balance=Decimal("90.00"), closing_date=D(2025, 3, 1))
+        ],
+    )
+    batch = run(account, parsed, monkeypatch)
+    imports.import_undo(batch=batch, actor=account.user)
+    with pytest.raises(Exception, match="Only a finished import can be reconciled"):
+        imports.import_reconcile(batch=batch, account=account, actor=account.user)
+    account.refresh_from_db()
+    assert account.opening_balance == Decimal("100.00")
+
+
+def test_undo_gives_a_matched_entry_its_posted_date_back(account, monkeypatch):
+    manual = TransactionFactory(
+        account=account,
+        amount=Decimal("-20.00"),
+        txn_date=D(2025, 2, 28),
+        posted_date=D(2025, 2, 28),
+    )
+    batch = run(account, MARCH, monkeypatch)
+    manual.refresh_from_db()
+    assert manual.posted_date == D(2025, 3, 1)
+    imports.import_undo(batch=batch, actor=account.user)
+    manual.refresh_from_db()
+    assert (manual.posted_date, manual.fingerprint) == (D(2025, 2, 28), "")
+
+
+def test_an_archived_account_takes_no_import(account):
+    account.is_archived = True
+    account.save()
+    with pytest.raises(Exception, match="archived"):
+        imports.import_create(user=account.user, account=account, filename="a.csv", data=b"x")
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_bad_mapping_is_refused_before_the_batch_is_kept(account):
+    with pytest.raises(Exception, match="date_column"):
+        imports.import_create(
+            user=account.user,
+            account=account,
+            filename="a.csv",
+            data=b"Date,Amount\n2025-03-01,-1.00\n",
+            mapping={"date_column": "x"},
+        )
+    assert not ImportBatch.objects.exists()

@@ -6,6 +6,7 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.models import BankAccount
 from smartbank.celery import app as celery_app
+from smartbank.testing import preserved_root_logger
 from transactions.tasks import verify_ledger_task
 from transactions.tests.factories import TransactionFactory
 
@@ -34,7 +35,10 @@ def test_a_real_worker_runs_the_ledger_check_through_redis(settings):
     TransactionFactory()
     celery_app.conf.task_always_eager = False
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False):
+        with (
+            preserved_root_logger(),
+            start_worker(celery_app, pool="solo", perform_ping_check=False),
+        ):
             result = verify_ledger_task.delay()
             assert result.get(timeout=30) == {"checked": 1, "differences": 0}
     finally:
