@@ -40,10 +40,14 @@ from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
 from transactions.importing.base import ParsedRow, ParsedStatement, StatementError
 from transactions.importing.detect import detect_format, parse_statement
-from transactions.models import ImportBatch, ImportProfile, Transaction
+from transactions.models import CategorySource, ImportBatch, ImportProfile, Transaction
 from transactions.rule_services import category_changes_for_new
 from transactions.rules import RuleSet, compile_rules
-from transactions.services import transactions_bulk_create, transactions_bulk_delete
+from transactions.services import (
+    transactions_bulk_create,
+    transactions_bulk_delete,
+    transfer_link,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -656,6 +660,26 @@ def transfer_candidates(
     return pairs
 
 
+def _unlink_accepted_transfers(row_ids: list[int]) -> None:
+    """Rows of ours accepted as transfers go back to plain rows, with the other leg too.
+
+    Balances do not move (linking moved none); the other leg, from another import, stays.
+    """
+    legs = Transaction.objects.filter(
+        transfer_id__in=Transaction.objects.filter(
+            pk__in=row_ids, transfer_id__isnull=False
+        ).values("transfer_id")
+    )
+    for leg in legs.select_for_update():
+        Transaction.objects.filter(pk=leg.pk).update(
+            kind=Transaction.kind_for_amount(leg.amount),
+            transfer_id=None,
+            counterpart=None,
+            category=None,
+            category_source=CategorySource.NONE,
+        )
+
+
 @db_transaction.atomic
 def import_undo(*, batch: ImportBatch, actor: User | None) -> ImportBatch:
     """Remove what a batch added and unlink what it matched; the balances return."""
@@ -665,6 +689,7 @@ def import_undo(*, batch: ImportBatch, actor: User | None) -> ImportBatch:
             {"detail": f"Only a finished import can be undone; this one is {batch.status}."}
         )
     created_ids = list(batch.transactions.values_list("pk", flat=True))
+    _unlink_accepted_transfers(created_ids)
     transactions_bulk_delete(transaction_ids=created_ids)
     # Each entry is [id, the posted date it had before the bank row was linked to it].
     for pk, posted_date in batch.matched_ids:
@@ -799,3 +824,11 @@ def import_profile_save(*, account: BankAccount, format: str, mapping: dict) -> 
         defaults={"user_id": account.user_id, "format": format, "mapping": mapping},
     )
     return profile
+
+
+def import_accept_transfer(*, batch: ImportBatch, outgoing_id: int, incoming_id: int):
+    """Link one of the pairs the import offered as a transfer (balances do not move)."""
+    offered = {"outgoing": outgoing_id, "incoming": incoming_id}
+    if offered not in batch.transfer_candidates:
+        raise ValidationError({"detail": "This import did not offer these two rows as a transfer."})
+    return transfer_link(user=batch.user, outgoing_id=outgoing_id, incoming_id=incoming_id)

@@ -35,7 +35,7 @@ from transactions.models import (
     Transaction,
 )
 from transactions.rules import MAX_TEXT_VALUE_LENGTH, clean_conditions, compile_rule
-from transactions.services import category_changes_record
+from transactions.services import category_changes_record, check_category
 
 MAX_RULE_NAME_LENGTH = 100
 MAX_PRIORITY = 1_000_000
@@ -98,8 +98,10 @@ def _clean_rule(*, user: User, values: dict[str, Any]) -> dict[str, Any]:
             errors[flag] = ["true or false."]
         cleaned[flag] = values[flag]
     category = values["set_category"]
-    if category is not None and category.user_id not in (None, user.pk):
-        errors["set_category"] = ["Category not found."]
+    try:
+        check_category(category, user, field="set_category")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     cleaned["set_category"] = category
     if (
         "set_merchant" not in errors
@@ -387,11 +389,6 @@ def rule_apply(
 # --- Setting categories by hand -------------------------------------------------------------
 
 
-def _check_category(category: Category | None, user: User, field_name: str = "category") -> None:
-    if category is not None and category.user_id not in (None, user.pk):
-        raise ValidationError({field_name: "Category not found."})
-
-
 @db_transaction.atomic
 def transaction_set_category(
     *, transaction: Transaction, category: Category | None, actor: User | None
@@ -409,7 +406,7 @@ def transaction_set_category(
     )
     if txn.kind == Transaction.Kind.TRANSFER:
         raise ValidationError({"category": TRANSFER_KEEPS_CATEGORY})
-    _check_category(category, txn.user)
+    check_category(category, txn.user)
     old = txn.category
     new_id = category.pk if category is not None else None
     txn.category = category
@@ -460,7 +457,7 @@ def transactions_bulk_categorize(
     """
     if (ids is None) == (queryset is None):
         raise ValueError("Give ids or a queryset, not both.")
-    _check_category(category, user)
+    check_category(category, user)
     if ids is not None:
         ids = list(dict.fromkeys(ids))
         if not ids:

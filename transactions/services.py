@@ -108,9 +108,23 @@ def _check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     return amount
 
 
-def _check_category(category: Category | None, user: User) -> None:
-    if category is not None and category.user_id not in (None, user.pk):
-        raise ValidationError({"category": "Category not found."})
+def check_category(category: Category | None, user: User, field: str = "category") -> None:
+    """A category a user may file an income or expense under: a default one or their own.
+
+    "transfers" is kept for the linked legs of transfers, which only transfer_create and
+    transfer_link make, so spending totals can leave transfers out by their kind alone.
+    """
+    if category is None:
+        return
+    if category.user_id not in (None, user.pk):
+        raise ValidationError({field: "Category not found."})
+    if category.user_id is None and category.slug == TRANSFER_CATEGORY_SLUG:
+        raise ValidationError(
+            {
+                field: "The transfers category is kept for transfers between your accounts: "
+                "make one with POST /api/v1/transactions/transfer/ or accept one an import offers."
+            }
+        )
 
 
 def _check_kind(kind: str | None, amount: Decimal) -> str:
@@ -181,7 +195,7 @@ def transaction_create(
     """
     amount = _check_amount(amount)
     kind = _check_kind(kind, amount)
-    _check_category(category, user)
+    check_category(category, user)
     _check_dates(txn_date, posted_date, user)
     category_source, category_rule_id = CategorySource.NONE, None
     if category is not None:
@@ -274,7 +288,7 @@ def transaction_update(
     new_amount = _check_amount(fields["amount"]) if "amount" in fields else txn.amount
     new_kind = _check_kind(fields.get("kind"), new_amount)
     if "category" in fields:
-        _check_category(fields["category"], user)
+        check_category(fields["category"], user)
     _check_dates(
         fields.get("txn_date", txn.txn_date), fields.get("posted_date", txn.posted_date), user
     )

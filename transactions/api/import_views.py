@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import BankAccountSerializer
-from transactions import imports, services
+from transactions import imports
 from transactions.api.import_serializers import (
     ImportBatchSerializer,
     ImportRequestSerializer,
@@ -117,11 +117,11 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"], url_path="link-transfer")
     def link_transfer(self, request, pk=None):
-        self.get_object()
+        batch = self.get_object()
         serializer = LinkTransferSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.transfer_link(
-            user=request.user,
+        result = imports.import_accept_transfer(
+            batch=batch,
             outgoing_id=serializer.validated_data["outgoing"],
             incoming_id=serializer.validated_data["incoming"],
         )

@@ -190,7 +190,12 @@ def test_an_offered_transfer_can_be_accepted(api_client, user):
     out_row = TransactionFactory(account=checking, amount=Decimal("-50.00"))
     in_row = TransactionFactory(account=savings, amount=Decimal("50.00"))
     batch = ImportBatch.objects.create(
-        user=user, account=checking, file_data=b"x", file_sha256="0" * 64, status="done"
+        user=user,
+        account=checking,
+        file_data=b"x",
+        file_sha256="0" * 64,
+        status="done",
+        transfer_candidates=[{"outgoing": out_row.pk, "incoming": in_row.pk}],
     )
     response = api_client.post(
         f"/api/v1/imports/{batch.pk}/link-transfer/",
@@ -222,7 +227,12 @@ def test_accepting_a_transfer_records_the_category_change(api_client, user):
     out_row = TransactionFactory(account=checking, amount=Decimal("-50.00"))
     in_row = TransactionFactory(account=savings, amount=Decimal("50.00"))
     batch = ImportBatch.objects.create(
-        user=user, account=checking, file_data=b"x", file_sha256="0" * 64, status="done"
+        user=user,
+        account=checking,
+        file_data=b"x",
+        file_sha256="0" * 64,
+        status="done",
+        transfer_candidates=[{"outgoing": out_row.pk, "incoming": in_row.pk}],
     )
     api_client.post(
         f"/api/v1/imports/{batch.pk}/link-transfer/",
@@ -248,3 +258,42 @@ def test_a_huge_id_is_a_400_not_a_crash(api_client, user):
     )
     assert response.status_code == 400
     assert "outgoing" in response.json()
+
+
+def test_transfers_category_is_refused_for_an_ordinary_row_and_a_rule(api_client, user):
+    row = TransactionFactory(account=BankAccountFactory(user=user))
+    response = api_client.put(
+        f"/api/v1/transactions/{row.pk}/category/", {"category": "transfers"}, format="json"
+    )
+    assert response.status_code == 400
+    response = api_client.post(
+        "/api/v1/categories/rules/",
+        {
+            "name": "Everything is a transfer",
+            "conditions": [{"field": "description", "operator": "contains", "value": "x"}],
+            "actions": {"set_category": "transfers"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "kept for transfers" in str(response.json())
+    row.refresh_from_db()
+    assert row.category.slug == "groceries"
+
+
+def test_only_an_offered_pair_can_be_linked(api_client, user):
+    checking = BankAccountFactory(user=user)
+    out_row = TransactionFactory(account=checking, amount=Decimal("-50.00"))
+    in_row = TransactionFactory(account=BankAccountFactory(user=user), amount=Decimal("50.00"))
+    batch = ImportBatch.objects.create(
+        user=user, account=checking, file_data=b"x", file_sha256="0" * 64, status="done"
+    )
+    response = api_client.post(
+        f"/api/v1/imports/{batch.pk}/link-transfer/",
+        {"outgoing": out_row.pk, "incoming": in_row.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "did not offer" in response.json()["detail"][0]
+    out_row.refresh_from_db()
+    assert out_row.kind == "expense"

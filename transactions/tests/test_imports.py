@@ -346,3 +346,21 @@ def test_a_bad_mapping_is_refused_before_the_batch_is_kept(account):
             mapping={"date_column": "x"},
         )
     assert not ImportBatch.objects.exists()
+
+
+def test_undo_unlinks_an_accepted_transfer_and_keeps_the_other_leg(account, monkeypatch):
+    savings = BankAccountFactory(user=account.user, number_last4="9876")
+    first = run(account, statement(row(2, D(2025, 3, 1), "-250.00", "To savings")), monkeypatch)
+    second = run(savings, statement(row(2, D(2025, 3, 2), "250.00", "From checking")), monkeypatch)
+    pair = second.transfer_candidates[0]
+    imports.import_accept_transfer(batch=second, **{f"{k}_id": v for k, v in pair.items()})
+    imports.import_undo(batch=first, actor=account.user)
+    remaining = Transaction.objects.get()
+    assert remaining.account_id == savings.pk
+    assert (remaining.kind, remaining.transfer_id, remaining.counterpart_id) == (
+        "income",
+        None,
+        None,
+    )
+    assert balance(account) == Decimal("100.00")
+    assert ledger_differences() == []

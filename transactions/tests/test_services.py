@@ -411,3 +411,11 @@ class TestRulesHeldByTheServices:
             )
         assert "posted" in excinfo.value.message_dict["txn_date"][0]
         assert set(Transaction.objects.values_list("txn_date", flat=True)) == {DAY}
+
+
+def test_the_transfers_category_is_kept_for_transfers():
+    account = BankAccountFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        expense(account, "-5.00", category=default_category("transfers"))
+    assert "kept for transfers" in excinfo.value.message_dict["category"][0]
+    assert not Transaction.objects.exists()
