@@ -2,11 +2,10 @@ import logging
 import re
 import time
 import uuid
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject, empty
 
 from smartbank import request_context
@@ -17,10 +16,6 @@ request_logger = logging.getLogger("smartbank.request")
 _REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 # Bodies parsed in memory; multipart uploads stream to disk under Django's own limits.
 _LIMITED_CONTENT_TYPES = re.compile(r"(^application/x-www-form-urlencoded$)|json", re.IGNORECASE)
-
-_current_request: ContextVar[HttpRequest | None] = ContextVar(
-    "smartbank_http_request", default=None
-)
 
 
 def client_ip(request) -> str | None:
@@ -61,7 +56,7 @@ def authenticated_user_id(request) -> int | None:
 
 def current_user_id() -> int | None:
     """The authenticated user of the request being handled in this context, if known."""
-    request = _current_request.get()
+    request = request_context.current().request
     return authenticated_user_id(request) if request is not None else None
 
 
@@ -75,9 +70,10 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _REQUEST_ID_SHAPE.match(incoming) else uuid.uuid4().hex
         context_token = request_context.set_current(
-            request_context.RequestContext(request_id=request.id, ip_address=client_ip(request))
+            request_context.RequestContext(
+                request_id=request.id, ip_address=client_ip(request), request=request
+            )
         )
-        request_token = _current_request.set(request)
         started = time.perf_counter()
         try:
             # Django wraps every middleware so that an exception in a view arrives here as
@@ -100,7 +96,6 @@ class RequestContextMiddleware:
             )
             return response
         finally:
-            _current_request.reset(request_token)
             request_context.reset(context_token)
 
 

@@ -5,12 +5,15 @@ A ContextVar is per request (per thread or task), never shared between processes
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
 class RequestContext:
     request_id: str = ""
     ip_address: str | None = None
+    # The HttpRequest itself, so logs can read the user DRF authenticates inside the view.
+    request: Any = None
 
 
 # The default is frozen, so sharing one instance is safe.

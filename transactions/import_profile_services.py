@@ -14,26 +14,10 @@ from django.db import transaction as db_transaction
 
 from accounts.models import User
 from accounts.services import audit_if_staff
-from transactions.importing.base import StatementError
-from transactions.importing.csv_parser import _validate_mapping as validate_csv_mapping
+from transactions.imports import clean_csv_mapping
 from transactions.models import ImportProfile
 
 _UNSET: Any = object()
-
-
-def import_profile_clean_mapping(mapping: Any) -> dict[str, Any]:
-    """The mapping as the CSV parser accepts it, or ValidationError({"mapping": ...}).
-
-    ``columns`` (the header names a dry run shows) is display only, so it is not kept.
-    """
-    if not isinstance(mapping, dict):
-        raise ValidationError({"mapping": 'Send a JSON object, e.g. {"date_column": 0}.'})
-    try:
-        cleaned = validate_csv_mapping(mapping)
-    except StatementError as exc:
-        raise ValidationError({"mapping": str(exc)}) from None
-    cleaned.pop("columns", None)
-    return cleaned
 
 
 @db_transaction.atomic
@@ -49,7 +33,7 @@ def import_profile_update(
         if name != profile.name:
             changes["name"] = (profile.name, name)
     if mapping is not _UNSET:
-        mapping = import_profile_clean_mapping(mapping)
+        mapping = clean_csv_mapping(mapping)
         if mapping != profile.mapping:
             changes["mapping"] = (profile.mapping, mapping)
     if not changes:

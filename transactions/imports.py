@@ -39,6 +39,7 @@ from accounts.services import account_update, audit_record
 from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
 from transactions.importing.base import ParsedRow, ParsedStatement, StatementError
+from transactions.importing.csv_parser import validate_mapping as validate_csv_mapping
 from transactions.importing.detect import detect_format, parse_statement
 from transactions.models import CategorySource, ImportBatch, ImportProfile, Transaction
 from transactions.rule_services import category_changes_for_new
@@ -345,16 +346,29 @@ def check_import_account(*, account: BankAccount, user: User) -> None:
         )
 
 
+def clean_csv_mapping(mapping: Any) -> dict[str, Any]:
+    """The mapping as the CSV parser accepts it, or ValidationError({"mapping": ...}).
+
+    ``columns`` (the header names a dry run shows) is display only, so it is not kept.
+    """
+    if not isinstance(mapping, dict):
+        raise ValidationError({"mapping": 'Send a JSON object, e.g. {"date_column": 0}.'})
+    try:
+        cleaned = validate_csv_mapping(mapping)
+    except StatementError as exc:
+        raise ValidationError({"mapping": str(exc)}) from None
+    cleaned.pop("columns", None)
+    return cleaned
+
+
 def _clean_mapping(mapping: dict) -> dict:
-    """Check a CSV mapping before the batch is kept, so a bad one is a 400, not a failed batch.
+    """Check a mapping before the batch is kept, so a bad one is a 400, not a failed batch.
 
     day_first alone also settles the date order of a QIF file, so it passes as it is.
     """
-    from transactions.import_profile_services import import_profile_clean_mapping
-
     if set(mapping) <= {"day_first"}:
         return mapping
-    return import_profile_clean_mapping(mapping)
+    return clean_csv_mapping(mapping)
 
 
 def check_upload_size(size: int) -> None:

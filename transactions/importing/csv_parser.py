@@ -157,7 +157,7 @@ class _Record:
 
 def parse_csv(data: bytes, mapping: dict | None = None) -> ParsedStatement:
     """The rows of a CSV statement; StatementError if the file as a whole cannot be read."""
-    given = _validate_mapping(mapping)
+    given = validate_mapping(mapping)
     text, encoding = _decode(data, given.get("encoding"))
     lines = _LINE_RE.findall(text)
     if not any(line.strip() for line in lines):
@@ -321,7 +321,7 @@ def _fit_line(line: str, delimiter: str, width: int) -> list[str]:
 # --- mapping validation --------------------------------------------------------------
 
 
-def _validate_mapping(mapping: dict | None) -> dict[str, Any]:
+def validate_mapping(mapping: dict | None) -> dict[str, Any]:
     if mapping is None:
         return {}
     if not isinstance(mapping, dict):
