@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "smartbank",
     "accounts",
     "transactions",
+    "budgets",
+    "bills",
+    "rewards",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -135,8 +139,15 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task survives a worker crash: acknowledged only when done, and handed back to the
+# broker (not dropped) when the worker running it dies. Tasks are written to be safe to
+# run twice, so a redelivery does no harm.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged task to another worker after this long; longer than any
+# task runs, so a slow task is not run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Workers keep the LOGGING configuration below (JSON, redaction) instead of Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
