@@ -91,7 +91,10 @@ def user_signup(
     time_zone: str = "UTC",
     locale: str = "en-us",
 ) -> User:
-    """Create a customer. The email is unique whatever its case; the password is validated."""
+    """Create a customer and their rewards programme, in one database transaction.
+
+    The email is unique whatever its case; the password is validated.
+    """
     email = User.objects.normalize_login_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this email already exists."})
@@ -111,9 +114,14 @@ def user_signup(
         raise ValidationError({"password": exc.messages}) from None
     user.set_password(password)
     user.full_clean(exclude=["password"], validate_constraints=False)
+    # rewards sits above accounts (it imports accounts.services): imported here, not at the top.
+    from rewards.services import programme_create
+
     try:
         with db_transaction.atomic():
             user.save()
+            # Every customer has a rewards programme from sign-up, or neither is saved.
+            programme_create(user=user)
     except IntegrityError:
         # Two sign-ups with one email racing each other: the unique index decides.
         raise ValidationError({"email": "An account with this email already exists."}) from None
