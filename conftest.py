@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from alerts import sms
 from smartbank.celery import app as celery_app
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -16,9 +17,11 @@ CHROMIUM = "/usr/bin/chromium"  # Debian's package; the browser tests drive it v
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
-    """Fast hashing, eager Celery, in-memory email and a clean cache for each test."""
+    """Fast hashing, eager Celery, in-memory email and SMS and a clean cache for each test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "alerts.sms.LocmemSmsBackend"
+    sms.outbox.clear()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     cache.clear()

@@ -19,7 +19,11 @@ absent); users are found by email and their demo password restored. Run twice, t
 run changes nothing. History ends on the day the customer was first seeded; to move it to
 today, start from an empty database.
 
-Each later issue that adds a domain (budgets, bills, rewards, ...) extends this module.
+3. Then what a customer keeps beside their history: budgets for this month and the two
+   before it (from their own spending, one of them set tight), their regular bills from the
+   next due date on (some on auto-pay, one overdue), their rewards (staff's earning rules
+   and redemption rates, a welcome bonus) and the alerts their last month raises, all
+   through the same services the API uses.
 """
 
 import calendar
@@ -27,15 +31,22 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.db import transaction as db_transaction
+from django.utils import timezone
 
 from accounts.models import BankAccount, User
 from accounts.services import account_create, user_set_kyc_status, user_set_role, user_signup
+from bills.models import Recurrence
+from bills.services import bill_create
+from budgets.services import budget_create
+from rewards.models import EarningRule, RedemptionRate
+from rewards.services import points_adjust, programme_create
 from smartbank.money import quantize_money
-from transactions.models import Category
+from transactions.followups import transactions_written
+from transactions.models import Category, Transaction
 from transactions.services import transactions_bulk_create, transfer_create
 
 # Documented in README.md; only ever given to the demo users.
@@ -709,6 +720,9 @@ def seed_demo(size: DemoSize | None = None, *, today: date | None = None) -> Dem
         result.logins.append(DemoLogin(role, email, DEMO_PASSWORD, full_name))
 
     categories = {category.slug: category for category in Category.objects.filter(user=None)}
+    seed_reward_scheme(
+        categories=categories, starts_on=(today or timezone.localdate()) - timedelta(days=90)
+    )
     for index in range(size.customers):
         profile = PROFILES[index % len(PROFILES)]
         email = customer_email(index)
@@ -797,6 +811,9 @@ def _seed_customer(
             posted_date=planned.txn_date,
             description=planned.description,
         )
+    _seed_budgets(user=user, plan=plan, profile=profile, categories=categories, end=end)
+    _seed_bills(user=user, profile=profile, accounts=accounts, categories=categories, end=end)
+    _seed_rewards_and_alerts(user=user, accounts=accounts, end=end)
     return True
 
 
@@ -834,3 +851,115 @@ def _open_accounts(
         )
         for key, (name, account_type, currency, credit_limit) in specs.items()
     }
+
+
+# --- Budgets, bills, rewards and alerts ------------------------------------------------
+
+# Staff's reward scheme, created once: what the demo's points are earned by and worth.
+REWARD_RULES = (
+    ("Bills paid on time", EarningRule.Kind.BILL_ON_TIME, Decimal("50"), ()),
+    ("Everyday spending", EarningRule.Kind.CATEGORY_SPEND, Decimal("1"), ("groceries", "dining")),
+)
+REDEMPTION_CURRENCIES = ("EUR", "GBP", "USD")
+WELCOME_POINTS = 500
+# Budgets are set a little above what a category usually takes; the first one is tight.
+BUDGET_HEADROOM = Decimal("1.10")
+TIGHT_BUDGET = Decimal("0.80")
+BUDGET_MONTHS = 3
+
+
+def seed_reward_scheme(*, categories: dict[str, Category], starts_on: date) -> None:
+    """The earning rules and redemption rates staff would set in the admin, once."""
+    if not EarningRule.objects.exists():
+        for name, kind, points, slugs in REWARD_RULES:
+            rule = EarningRule.objects.create(
+                name=name, kind=kind, points=points, starts_on=starts_on
+            )
+            rule.categories.set([categories[slug] for slug in slugs])
+    for currency in REDEMPTION_CURRENCIES:
+        RedemptionRate.objects.get_or_create(
+            currency=currency, defaults={"points_per_unit": 100, "minimum_points": 500}
+        )
+
+
+def _round_up(amount: Decimal, step: Decimal = Decimal("10")) -> Decimal:
+    return quantize_money((amount / step).to_integral_value(rounding=ROUND_CEILING) * step)
+
+
+def _seed_budgets(
+    *, user: User, plan: HistoryPlan, profile: Profile, categories: dict[str, Category], end: date
+) -> None:
+    """Budgets for this month and the two before it, from the last three full months' spending."""
+    first_of_month = end.replace(day=1)
+    window_start = add_months(first_of_month, -3)
+    spent: dict[str, Decimal] = defaultdict(Decimal)
+    for key in (CHECKING, CARD):  # the accounts in the base currency
+        for row in plan.rows[key]:
+            if window_start <= row["txn_date"] < first_of_month:
+                spent[row["category"]] -= row["amount"]
+    # A profile may spend in one category in several ways (cafés and restaurants): one budget.
+    slugs = list(dict.fromkeys(spend.category for spend in profile.spending))
+    slugs = [slug for slug in slugs if spent[slug] > 0]
+    for month_offset in range(BUDGET_MONTHS):
+        month = add_months(first_of_month, -month_offset)
+        for index, slug in enumerate(slugs):
+            share = TIGHT_BUDGET if index == 0 else BUDGET_HEADROOM
+            budget_create(
+                user=user,
+                category=categories[slug],
+                month=month,
+                amount=_round_up(spent[slug] / 3 * share),
+            )
+
+
+def _seed_bills(
+    *,
+    user: User,
+    profile: Profile,
+    accounts: dict[str, BankAccount],
+    categories: dict[str, Category],
+    end: date,
+) -> None:
+    """Each regular bill from its next due date on, every other one on auto-pay, plus one
+    quarterly bill left unpaid past its due date."""
+    for index, bill in enumerate(profile.bills):
+        due = _day_in_month(end.year, end.month, bill.day)
+        if due <= end:
+            next_month = add_months(end.replace(day=1), 1)
+            due = _day_in_month(next_month.year, next_month.month, bill.day)
+        bill_create(
+            user=user,
+            biller=bill.merchant,
+            amount_due=bill.amount,
+            due_date=due,
+            recurrence=Recurrence.MONTHLY,
+            autopay=index % 2 == 0,
+            account=accounts[CARD if bill.on_card else CHECKING],
+            category=categories[bill.category],
+        )
+    bill_create(
+        user=user,
+        biller="District water board",
+        amount_due=Decimal("84.50"),
+        due_date=end - timedelta(days=3),
+        recurrence=Recurrence.QUARTERLY,
+        account=accounts[CHECKING],
+        category=categories["utilities"],
+    )
+
+
+def _seed_rewards_and_alerts(*, user: User, accounts: dict[str, BankAccount], end: date) -> None:
+    """A welcome bonus, then the last month's rows run through the ledger's follow-ups, as if
+    they had just been written: the points they earn and the alerts they raise."""
+    staff = User.objects.filter(role=User.Role.ADMIN).order_by("pk").first()
+    programme = programme_create(user=user)
+    if staff is not None and not programme.entries.exists():
+        points_adjust(
+            programme=programme, points=WELCOME_POINTS, reason="Welcome bonus", actor=staff
+        )
+    recent = Transaction.objects.filter(user=user, txn_date__gt=end - timedelta(days=31))
+    transactions_written(
+        user=user,
+        transactions=list(recent.order_by("txn_date", "pk")),
+        accounts=[BankAccount.objects.get(pk=account.pk) for account in accounts.values()],
+    )

@@ -153,6 +153,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue tasks are sent to and workers read, unless told otherwise: one Redis can serve
+# several deployments (or a test's own worker process) with a queue each.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 
 # --- Identity -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -267,6 +270,32 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmartBank <no-reply@smartbank.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Notifications (alerts) ---------------------------------------------------------
+# Dotted path of the SMS backend class (alerts.sms): console by default, so the embedded
+# default prints text messages instead of sending them.
+SMS_BACKEND = env_str("SMS_BACKEND", "alerts.sms.ConsoleSmsBackend")
+if "." not in SMS_BACKEND or not all(part.isidentifier() for part in SMS_BACKEND.split(".")):
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND must be the dotted path of a class, got {SMS_BACKEND!r}."
+    )
+# A notification whose channel fails is retried this many times, waiting
+# NOTIFICATION_RETRY_BACKOFF seconds, then twice that, ... up to NOTIFICATION_RETRY_BACKOFF_MAX;
+# after the last retry it is marked failed with its last error.
+NOTIFICATION_MAX_RETRIES = env_int("NOTIFICATION_MAX_RETRIES", 5, minimum=0)
+NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 30, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_MAX = env_int("NOTIFICATION_RETRY_BACKOFF_MAX", 600, minimum=1)
+
+# --- Bills --------------------------------------------------------------------------
+# A transaction pays an unpaid bill when the biller is in its merchant or description, its
+# amount is within BILL_MATCH_TOLERANCE_PERCENT of the amount due and its date within
+# BILL_MATCH_DAYS of the due date (bills.services.bills_match_transactions).
+BILL_MATCH_TOLERANCE_PERCENT = env_int("BILL_MATCH_TOLERANCE_PERCENT", 5, minimum=0)
+if BILL_MATCH_TOLERANCE_PERCENT > 100:
+    raise ImproperlyConfigured(
+        f"BILL_MATCH_TOLERANCE_PERCENT must be at most 100, got {BILL_MATCH_TOLERANCE_PERCENT}."
+    )
+BILL_MATCH_DAYS = env_int("BILL_MATCH_DAYS", 7, minimum=0)
 
 # --- Internationalisation and time --------------------------------------------------
 LANGUAGE_CODE = "en-us"

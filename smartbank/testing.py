@@ -5,7 +5,16 @@ from contextlib import contextmanager
 
 from django.apps import apps
 
-SNAPSHOT_APPS = ("accounts", "transactions", "token_blacklist", "auth")
+SNAPSHOT_APPS = (
+    "accounts",
+    "transactions",
+    "budgets",
+    "bills",
+    "rewards",
+    "alerts",
+    "token_blacklist",
+    "auth",
+)
 
 
 def database_snapshot() -> dict[str, list[tuple]]:

@@ -38,6 +38,7 @@ from accounts.models import BankAccount, User
 from accounts.services import account_update, audit_record
 from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
+from transactions.followups import transactions_written
 from transactions.importing.base import ParsedRow, ParsedStatement, StatementError
 from transactions.importing.csv_parser import validate_mapping as validate_csv_mapping
 from transactions.importing.detect import detect_format, parse_statement
@@ -493,8 +494,10 @@ def _write(
     # Rules are compiled once and run in memory on every new row (no query per row).
     rules = compile_rules(batch.user)
     created: list[Transaction] = []
+    touched: list[BankAccount] = []
     for account_id, rows in plan.new_rows.items():
         account = BankAccount.objects.get(pk=account_id)
+        touched.append(account)
         for row in rows:
             row["import_batch"] = batch
         # The rules run on each row as it is written, while the database stores the rows
@@ -504,6 +507,9 @@ def _write(
         )
         category_changes_for_new(user=batch.user, transactions=account_created)
         created.extend(account_created)
+    # Bills the new rows pay, points they earn, alerts they raise: all batched, and only
+    # recent rows raise alerts, so importing years of history does not flood the customer.
+    transactions_written(user=batch.user, transactions=created, accounts=touched)
     if plan.matches:
         matched = Transaction.objects.in_bulk([pk for pk, _ in plan.matches])
         # Kept so that undo can give each entry back the posted date it had.

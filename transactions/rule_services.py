@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import BankAccount, User
 from accounts.services import audit_if_staff
+from transactions.followups import categories_changed
 from transactions.models import (
     HAND_SET_CATEGORY_SOURCES,
     CategorizationRule,
@@ -375,6 +376,7 @@ def rule_apply(
         source=CategorySource.RULE,
         changed_by=actor,
     )
+    categories_changed(user=rule.user, transaction_ids=[p.transaction_id for p in category_rows])
     if planned:
         audit_if_staff(
             actor=actor,
@@ -428,6 +430,7 @@ def transaction_set_category(
             target=txn,
             changes={"category": (old.pk if old is not None else None, new_id)},
         )
+        categories_changed(user=txn.user, transaction_ids=[txn.pk])
     return txn
 
 
@@ -502,6 +505,7 @@ def transactions_bulk_categorize(
         source=CategorySource.BULK,
         changed_by=actor,
     )
+    categories_changed(user=user, transaction_ids=[pk for pk, _ in to_change])
     if to_change:
         audit_if_staff(
             actor=actor,

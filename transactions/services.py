@@ -25,6 +25,7 @@ from accounts.services import audit_if_staff
 from smartbank.bulk import insert_rows
 from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
+from transactions.followups import transactions_deleting, transactions_written
 from transactions.models import (
     TRANSFER_CATEGORY_SLUG,
     Category,
@@ -246,6 +247,7 @@ def transaction_create(
         target=txn,
         changes={"amount": (None, amount), "account": (None, locked.pk)},
     )
+    transactions_written(user=user, transactions=[txn], accounts=[locked])
     return txn
 
 
@@ -334,6 +336,7 @@ def transaction_update(
         audit_if_staff(
             actor=actor, owner=user, action="transaction.update", target=txn, changes=changes
         )
+        transactions_written(user=user, transactions=[txn], accounts=accounts.values())
     return txn
 
 
@@ -405,10 +408,12 @@ def transaction_delete(*, transaction: Transaction, actor: User | None) -> int:
             target=leg,
             changes={"amount": (leg.amount, None), "account": (leg.account_id, None)},
         )
+    transactions_deleting(user=txn.user, transaction_ids=[leg.pk for leg in legs])
     # Counted per model: the rows' category history goes with them (CASCADE).
     _, deleted_by_model = Transaction.objects.filter(pk__in=[leg.pk for leg in legs]).delete()
-    deleted = deleted_by_model.get(Transaction._meta.label, 0)
-    return deleted
+    # No rows left to follow up, but the balances moved (a deleted income lowers one).
+    transactions_written(user=txn.user, transactions=[], accounts=accounts.values())
+    return deleted_by_model.get(Transaction._meta.label, 0)
 
 
 @db_transaction.atomic
@@ -505,6 +510,8 @@ def transfer_create(
         target=outgoing,
         changes={"amount": (None, amount), "from": (None, source.pk), "to": (None, target.pk)},
     )
+    # Transfers are neither spending nor bills: only the balances are followed up.
+    transactions_written(user=user, transactions=[], accounts=[source, target])
     return TransferResult(outgoing=outgoing, incoming=incoming)
 
 
@@ -593,6 +600,8 @@ def transactions_bulk_delete(*, transaction_ids: list[int]) -> int:
     accounts = _lock_accounts(totals)
     for account_id, total in totals.items():
         _move_balance(accounts[account_id], -total, enforce_floor=False)
+    for user in User.objects.filter(bank_accounts__in=list(accounts)).distinct():
+        transactions_deleting(user=user, transaction_ids=transaction_ids)
     # Counted per model: the rows' category history goes with them (CASCADE).
     _, deleted_by_model = rows.delete()
     return deleted_by_model.get(Transaction._meta.label, 0)

@@ -32,6 +32,14 @@ from accounts.tests.factories import (
     ExchangeRateFactory,
     UserFactory,
 )
+from alerts.tests.factories import AlertFactory, AlertSubscriptionFactory, NotificationFactory
+from bills.tests.factories import BillFactory
+from budgets.tests.factories import BudgetFactory
+from rewards.tests.factories import (
+    EarningRuleFactory,
+    PointsEntryFactory,
+    RedemptionRateFactory,
+)
 from transactions.rule_services import rule_create
 from transactions.services import ledger_differences, transfer_create
 from transactions.tests.factories import (
@@ -107,6 +115,14 @@ def make_one_of_each() -> dict:
     )
     ImportBatchFactory(account=account)
     ImportProfileFactory(account=account)
+    BudgetFactory(user=customer, category=category)
+    BillFactory(account=account)
+    alert = AlertFactory(user=customer)
+    AlertSubscriptionFactory(user=customer)
+    NotificationFactory(user=customer, alert=alert)
+    PointsEntryFactory(programme__user=customer)
+    EarningRuleFactory()
+    RedemptionRateFactory()
     ExchangeRateFactory()
     AuditLogFactory(target_id=str(customer.pk))
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)

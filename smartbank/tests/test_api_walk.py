@@ -12,7 +12,11 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.tests.factories import BankAccountFactory
+from alerts.tests.factories import AlertFactory, AlertSubscriptionFactory
+from bills.tests.factories import BillFactory
+from budgets.tests.factories import BudgetFactory
 from conftest import client_for
+from rewards.services import programme_for
 from smartbank.testing import database_snapshot
 from transactions.rule_services import rule_create
 from transactions.tests.factories import (
@@ -37,6 +41,11 @@ OBJECT_FACTORIES = {
         account=BankAccountFactory(user=owner)
     ),
     "/api/v1/categories/": lambda owner: CategoryFactory(user=owner),
+    "/api/v1/budgets/": lambda owner: BudgetFactory(user=owner),
+    # month/{year}/{month}/ shows the caller's own month, so there is no other customer's
+    # object to reach: the id fills both year and month, never a real month, a 404.
+    "/api/v1/budgets/month/": lambda owner: BudgetFactory(user=owner),
+    "/api/v1/bills/": lambda owner: BillFactory(account=BankAccountFactory(user=owner)),
     "/api/v1/imports/": lambda owner: ImportBatchFactory(account=BankAccountFactory(user=owner)),
     "/api/v1/import-profiles/": lambda owner: ImportProfileFactory(
         account=BankAccountFactory(user=owner)
@@ -47,6 +56,11 @@ OBJECT_FACTORIES = {
         conditions=[{"field": "description", "operator": "contains", "value": "coffee"}],
         set_merchant="Coffee shop",
     ),
+    "/api/v1/alerts/": lambda owner: AlertFactory(user=owner),
+    # The path names an alert type of the caller's own preferences, so another customer's
+    # row cannot be addressed at all: its id is no alert type, a 404 that changes nothing.
+    "/api/v1/alerts/subscriptions/": lambda owner: AlertSubscriptionFactory(user=owner),
+    "/api/v1/rewards/": lambda owner: programme_for(owner),
 }
 
 TEN_MB = 10 * 1024 * 1024

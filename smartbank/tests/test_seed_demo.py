@@ -246,3 +246,61 @@ def test_the_command_refuses_sizes_that_make_no_sense(db):
     with pytest.raises(CommandError, match="--per-month"):
         call_command("seed_demo", "--per-month", "-1", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_each_customer_has_budgets_bills_rewards_and_alerts(tiny_demo):
+    from bills.models import BillStatus
+    from bills.selectors import bill_list
+    from budgets.models import Budget
+    from rewards.models import EarningRule, RedemptionRate
+    from rewards.selectors import points_total
+
+    assert EarningRule.objects.filter(active=True).count() == 2
+    assert set(RedemptionRate.objects.values_list("currency", flat=True)) >= {"EUR", "GBP", "USD"}
+    for email in CUSTOMER_EMAILS:
+        user = User.objects.get(email=email)
+        today = user.today()
+        budgets = list(Budget.objects.filter(user=user))
+        months = {budget.month for budget in budgets}
+        assert months == {add_months(today.replace(day=1), -n) for n in range(3)}
+        # Set from the customer's own spending, rounded up to tens.
+        assert all(budget.amount > 0 and budget.amount % 10 == 0 for budget in budgets)
+        assert all(budget.currency == user.base_currency for budget in budgets)
+
+        bills = list(bill_list(user=user))
+        statuses = Counter(bill.status_on(today) for bill in bills)
+        assert statuses[BillStatus.OVERDUE] == 1
+        assert len(bills) > 5
+        assert any(bill.autopay for bill in bills) and not all(bill.autopay for bill in bills)
+
+        # A welcome bonus, and points for the last weeks' groceries and dining.
+        assert points_total(user=user) > 500
+    assert ledger_differences() == []
+
+
+def test_the_daily_jobs_on_the_demo_report_each_overdue_bill_once(
+    tiny_demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    from alerts.models import Alert, AlertType
+
+    out = StringIO()
+    # Emails are queued when the database transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_jobs", stdout=out)
+    first_mails = len(mailoutbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_jobs", stdout=StringIO())
+
+    assert [line.split(":")[0] for line in out.getvalue().splitlines()] == [
+        "autopay",
+        "overdue",
+        "reminders",
+        "low-balances",
+    ]
+    for email in CUSTOMER_EMAILS:
+        overdue = Alert.objects.filter(user__email=email, alert_type=AlertType.BILL_OVERDUE)
+        assert overdue.count() == 1
+        assert "District water board" in overdue.get().title + overdue.get().message
+    # The second run found everything already said: not one more email.
+    assert first_mails >= len(CUSTOMER_EMAILS)
+    assert len(mailoutbox) == first_mails
