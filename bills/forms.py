@@ -17,18 +17,7 @@ class BillAdminCreationForm(ServiceFormMixin, forms.ModelForm):
 
     class Meta:
         model = Bill
-        fields = (
-            "user",
-            "biller",
-            "amount_due",
-            "currency",
-            "due_date",
-            "recurrence",
-            "autopay",
-            "account",
-            "category",
-            "notice_days",
-        )
+        fields = ("user", *BILL_EDITABLE_FIELDS)
         help_texts = {
             "currency": "Optional: the account's currency, else the customer's base currency.",
             "account": "One of the customer's open accounts, in the bill's currency.",

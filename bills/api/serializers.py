@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from bills.models import NOTICE_DAYS_DEFAULT, NOTICE_DAYS_MAX, Bill, BillStatus, Recurrence
+from bills.services import BILL_EDITABLE_FIELDS
 from smartbank.api_fields import CurrencyField, money_field
 from smartbank.money import CENT
 from transactions.api.serializers import CategorySlugField, OwnAccountField
@@ -32,15 +33,7 @@ class BillSerializer(serializers.ModelSerializer):
         model = Bill
         fields = [
             "id",
-            "biller",
-            "amount_due",
-            "currency",
-            "due_date",
-            "recurrence",
-            "autopay",
-            "account",
-            "category",
-            "notice_days",
+            *BILL_EDITABLE_FIELDS,
             "status",
             "remind_on",
             "paid_transaction",
