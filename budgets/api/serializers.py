@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from budgets.selectors import EARLIEST_YEAR, LATEST_YEAR
 from smartbank.api_fields import money_field
-from smartbank.money import CENT, MONEY_MAX
+from smartbank.money import CENT, MONEY_DECIMAL_PLACES, MONEY_MAX
 from transactions.api.serializers import CategorySlugField
 
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -100,6 +100,14 @@ class BudgetInputSerializer(serializers.Serializer):
         return attrs
 
 
+def total_field(**kwargs) -> serializers.DecimalField:
+    """A computed sum in cents, read-only: unlike one stored amount (money_field, 14 digits),
+    the sum of a month's rows can be larger than any one of them, so its size is unbounded."""
+    return serializers.DecimalField(
+        max_digits=None, decimal_places=MONEY_DECIMAL_PLACES, read_only=True, **kwargs
+    )
+
+
 class MonthInputSerializer(serializers.Serializer):
     """What POST /api/v1/budgets/copy-previous/ takes: the month to copy into."""
 
@@ -110,15 +118,12 @@ class MonthInputSerializer(serializers.Serializer):
 class ProgressSerializer(serializers.Serializer):
     """A budget's progress (budgets.selectors.BudgetProgress), in the budget's currency."""
 
-    spent = money_field(
-        read_only=True,
+    spent = total_field(
         help_text="Minus the sum of the category's non-transfer amounts in the month, "
         "converted at each day's rate: refunds reduce it (it is negative if they outweigh "
         "the spending).",
     )
-    remaining = money_field(
-        read_only=True, help_text="amount - spent; negative once the budget is exceeded."
-    )
+    remaining = total_field(help_text="amount - spent; negative once the budget is exceeded.")
     percent_used = serializers.DecimalField(
         max_digits=None,
         decimal_places=2,
@@ -126,8 +131,7 @@ class ProgressSerializer(serializers.Serializer):
         help_text="spent / amount * 100, to two decimals.",
     )
     exceeded = serializers.BooleanField(read_only=True, help_text="spent > amount.")
-    projected = money_field(
-        read_only=True,
+    projected = total_field(
         help_text="Month-end spending at the current pace: this month spent / days elapsed * "
         "days in month; a past month what was spent; a future month 0.",
     )
@@ -172,7 +176,7 @@ class CategorySpendingSerializer(serializers.Serializer):
         source="slug", read_only=True, allow_null=True, help_text="Null: uncategorised."
     )
     category_name = serializers.CharField(source="name", read_only=True)
-    spent = money_field(read_only=True)
+    spent = total_field()
     currency = serializers.CharField(read_only=True)
 
 
@@ -190,4 +194,4 @@ class MonthSummarySerializer(serializers.Serializer):
         "most first, in your base currency; uncategorised spending has category null. "
         "Categories netting zero or less (income, refunds only) are left out.",
     )
-    unbudgeted_spent = money_field(read_only=True, help_text="The total of unbudgeted.")
+    unbudgeted_spent = total_field(help_text="The total of unbudgeted.")

@@ -10,6 +10,7 @@ from accounts.models import AuditLog
 from accounts.tests.factories import BankAccountFactory, ExchangeRateFactory
 from budgets.models import Budget
 from budgets.tests.factories import BudgetFactory
+from smartbank.money import MONEY_MAX
 from smartbank.testing import database_snapshot
 from transactions.tests.factories import CategoryFactory, TransactionFactory, default_category
 
@@ -500,3 +501,26 @@ def test_copy_previous_bad_input_is_a_400_and_changes_nothing(api_client, user, 
     assert response.status_code == 400
     assert field in response.json()
     assert db_state() == before
+
+
+def test_totals_larger_than_one_amount_are_shown_not_a_500(api_client, user):
+    # Each row fits the 14-digit column, but a month's sum of them does not.
+    accounts = [BankAccountFactory(user=user, opening_balance=MONEY_MAX) for _ in range(4)]
+    budget = BudgetFactory(user=user, amount=D("0.01"))
+    for account, category in zip(accounts, ["groceries"] * 2 + ["dining"] * 2, strict=True):
+        spend(account, "-500000000000.00", category=category)
+    spent = "1000000000000.00"
+
+    progress = api_client.get(f"{detail(budget.pk)}progress/")
+    listed = api_client.get(URL)
+    month = api_client.get(f"{URL}month/2025/3/")
+
+    assert progress.status_code == 200, progress.content
+    assert progress.json()["spent"] == spent
+    assert progress.json()["remaining"] == "-999999999999.99"
+    assert progress.json()["projected"] == "1550000000000.00"
+    assert listed.status_code == 200
+    assert listed.json()["results"][0]["progress"]["spent"] == spent
+    assert month.status_code == 200
+    assert month.json()["unbudgeted"][0]["spent"] == spent
+    assert month.json()["unbudgeted_spent"] == spent
