@@ -320,10 +320,12 @@ def budget_alerts_check(*, user: User, transactions: Iterable[Transaction]) -> N
     progress = selectors.budgets_progress(budgets=budgets, today=user.today(), on_missing_rate=skip)
     wanted = []
     for item in progress:
-        if item.percent_used >= BUDGET_WARNING_PERCENT:
-            wanted.append((f"budget_80:{item.budget.pk}", "budget_80", item))
+        # One row that takes a budget from under 80 % to past its limit says "exceeded" only:
+        # a warning titled "107 % used" beside it would say the same thing worse.
         if item.exceeded:
             wanted.append((f"budget_exceeded:{item.budget.pk}", "budget_exceeded", item))
+        elif item.percent_used >= BUDGET_WARNING_PERCENT:
+            wanted.append((f"budget_80:{item.budget.pk}", "budget_80", item))
     if not wanted:
         return
     raised = set(

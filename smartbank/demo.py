@@ -45,7 +45,7 @@ from budgets.services import budget_create
 from rewards.models import EarningRule, RedemptionRate
 from rewards.services import points_adjust, programme_create
 from smartbank.money import quantize_money
-from transactions.followups import transactions_written
+from transactions.followups import followups_paused, transactions_written
 from transactions.models import Category, Transaction
 from transactions.services import transactions_bulk_create, transfer_create
 
@@ -800,7 +800,20 @@ def _seed_customer(
             rows=[{**row, "category": categories[row["category"]]} for row in rows],
         )
     # In date order, after the bulk rows: see the module docstring for why none is refused.
-    for planned in plan.transfers:
+    # Until the last transfer is in, an account's balance on the way is not one it ever had:
+    # the follow-ups (alerts, points) run once the history is whole.
+    with followups_paused():
+        _seed_transfers(user=user, accounts=accounts, transfers=plan.transfers)
+    _seed_budgets(user=user, plan=plan, profile=profile, categories=categories, end=end)
+    _seed_bills(user=user, profile=profile, accounts=accounts, categories=categories, end=end)
+    _seed_rewards_and_alerts(user=user, accounts=accounts, end=end)
+    return True
+
+
+def _seed_transfers(
+    *, user: User, accounts: dict[str, BankAccount], transfers: list[PlannedTransfer]
+) -> None:
+    for planned in transfers:
         transfer_create(
             user=user,
             from_account=accounts[planned.from_key],
@@ -811,10 +824,6 @@ def _seed_customer(
             posted_date=planned.txn_date,
             description=planned.description,
         )
-    _seed_budgets(user=user, plan=plan, profile=profile, categories=categories, end=end)
-    _seed_bills(user=user, profile=profile, accounts=accounts, categories=categories, end=end)
-    _seed_rewards_and_alerts(user=user, accounts=accounts, end=end)
-    return True
 
 
 def _open_accounts(

@@ -307,15 +307,13 @@ def test_a_budget_warns_once_at_80_percent_and_once_when_exceeded(user, account)
 
 
 @travel
-def test_jumping_past_the_limit_raises_both(user, account):
+def test_jumping_past_the_limit_says_exceeded_only(user, account):
     budget = BudgetFactory(user=user, amount=D("100.00"))
 
     check(user, spend(account, "-150.00"))
+    check(user, spend(account, "-5.00"))
 
-    assert alert_keys(user) == [
-        ("budget_80", f"budget_80:{budget.pk}"),
-        ("budget_exceeded", f"budget_exceeded:{budget.pk}"),
-    ]
+    assert alert_keys(user) == [("budget_exceeded", f"budget_exceeded:{budget.pk}")]
 
 
 @travel
@@ -330,10 +328,7 @@ def test_old_rows_raise_nothing(user, account):
     assert alert_keys(user) == []
 
     check(user, spend(account, "-1.00", datetime.date(2025, 2, 17)))  # 31 days ago
-    assert alert_keys(user) == [
-        ("budget_80", f"budget_80:{february.pk}"),
-        ("budget_exceeded", f"budget_exceeded:{february.pk}"),
-    ]
+    assert alert_keys(user) == [("budget_exceeded", f"budget_exceeded:{february.pk}")]
     assert not Alert.objects.filter(key__endswith=f":{january.pk}").exists()
 
 

@@ -304,3 +304,17 @@ def test_the_daily_jobs_on_the_demo_report_each_overdue_bill_once(
     # The second run found everything already said: not one more email.
     assert first_mails >= len(CUSTOMER_EMAILS)
     assert len(mailoutbox) == first_mails
+
+
+def test_demo_alerts_speak_of_balances_the_customer_really_had(tiny_demo):
+    """The history is written out of order (rows, then the transfers that fund them); the
+    follow-ups run once it is whole, so no alert quotes a balance on the way."""
+    from alerts.models import Alert, AlertType
+
+    for alert in Alert.objects.filter(alert_type=AlertType.LOW_BALANCE):
+        account = BankAccount.objects.get(pk=alert.data["account_id"])
+        assert Decimal(alert.data["balance"]) == account.balance
+    assert not BankAccount.objects.filter(
+        account_type__in=[BankAccount.Type.CHECKING, BankAccount.Type.SAVINGS],
+        balance__lt=0,
+    ).exists()
