@@ -43,7 +43,7 @@ from smartbank.money import (
     quantize_money,
 )
 from transactions.models import Category, Transaction
-from transactions.services import check_category, transaction_create
+from transactions.services import InsufficientFunds, check_category, transaction_create
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ BILL_EDITABLE_FIELDS = (
 )
 # What a payment fixed: changing them afterwards would make the payment disagree with its bill.
 PAID_BILL_FROZEN_FIELDS = ("amount_due", "currency", "due_date")
+# The least time between two reminders of one bill sent by hand (send-reminder): each one
+# queues an email and maybe a text message, so a client calling in a loop must not spam.
+BILL_REMINDER_MIN_INTERVAL = datetime.timedelta(minutes=10)
 # Bills per query in the daily jobs (under SQLite's limit on query parameters).
 _JOB_CHUNK = 500
 # The furthest any time zone is from UTC, either way: bounds the candidates of a daily job
@@ -372,17 +375,27 @@ def bill_pay(*, bill: Bill, account: BankAccount | None = None, actor: User | No
                 f"is in {locked.currency}. Pay it from an account in {locked.currency}."
             }
         )
-    with _payment_being_recorded():
-        payment = transaction_create(
-            user=user,
-            account=locked_account,
-            amount=-locked.amount_due,
-            txn_date=user.today(),
-            description=f"Bill payment: {locked.biller}",
-            merchant=locked.biller,
-            category=locked.category,
-            actor=actor,
-        )
+    try:
+        with _payment_being_recorded():
+            payment = transaction_create(
+                user=user,
+                account=locked_account,
+                amount=-locked.amount_due,
+                txn_date=user.today(),
+                description=f"Bill payment: {locked.biller}",
+                merchant=locked.biller,
+                category=locked.category,
+                actor=actor,
+            )
+    except InsufficientFunds as exc:
+        # The ledger names its own "amount"; what the customer chose here is the account.
+        raise InsufficientFunds(
+            {
+                "account": [
+                    ValidationError(message, code="insufficient_funds") for message in exc.messages
+                ]
+            }
+        ) from exc
     locked.paid_transaction = payment
     locked.save(update_fields=["paid_transaction", "updated_at"])
     _payments_completed([locked])
@@ -512,32 +525,68 @@ def _reminder_context(bill: Bill, today: datetime.date) -> dict[str, Any]:
     }
 
 
+@db_transaction.atomic
 def bill_send_reminder(*, bill: Bill) -> list:
     """Send a reminder of an unpaid bill now, on the channels the customer turned on for
     bill_due_soon alerts (email from templates/alerts/email/bill_reminder*, SMS).
 
     Each call is its own reminder (key ``bill_reminder:{pk}:manual:{timestamp}``) and
-    queues one notification per channel, sent after the database transaction commits.
-    Returns the queued notifications (none when every channel is off). A paid bill is
-    refused with a 400.
+    queues one notification per channel, sent after the database transaction commits;
+    returns them. Refused with a 400, writing nothing: a paid bill; every channel of
+    bill_due_soon turned off (nothing could be sent); a manual reminder of the same bill
+    less than BILL_REMINDER_MIN_INTERVAL ago (by its notifications' created_at), so a
+    client calling in a loop cannot flood the customer with emails and text messages.
+    The bill's row is locked first, so two calls at once take turns and the second sees
+    the first's reminder.
     """
-    from alerts.models import AlertType
+    from alerts.models import AlertType, Notification
     from alerts.notifications import notifications_queue, render_email
     from alerts.selectors import alert_preferences
 
-    if bill.is_paid:
+    locked = Bill.objects.select_for_update().filter(pk=bill.pk).first()
+    if locked is None:
+        raise ValidationError({"detail": "Bill not found."})
+    if locked.is_paid:
         raise ValidationError({"detail": "This bill is paid: there is nothing to remind of."})
-    user = bill.user
+    user = locked.user = bill.user
     channels = alert_preferences(user)[AlertType.BILL_DUE_SOON].channels
     if not channels:
-        return []
-    context = _reminder_context(bill, user.today())
+        raise ValidationError(
+            {
+                "detail": "Reminders for bills are turned off in your alert preferences: "
+                "turn on email or SMS for bill_due_soon alerts to send one."
+            }
+        )
+    now = timezone.now()
+    prefix = f"bill_reminder:{locked.pk}:manual:"
+    # Served by the (user, -created_at) index: the user's notifications of the last minutes.
+    last_sent = (
+        Notification.objects.filter(
+            user_id=user.pk,
+            created_at__gt=now - BILL_REMINDER_MIN_INTERVAL,
+            key__startswith=prefix,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last_sent is not None:
+        minutes = int(BILL_REMINDER_MIN_INTERVAL.total_seconds() // 60)
+        next_at = timezone.localtime(last_sent + BILL_REMINDER_MIN_INTERVAL, user.zone)
+        raise ValidationError(
+            {
+                "detail": f"A reminder of this bill was sent less than {minutes} minutes ago; "
+                f"you can send the next one from {next_at:%H:%M} on {next_at:%Y-%m-%d} "
+                f"({user.time_zone})."
+            },
+        )
+    context = _reminder_context(locked, user.today())
     subject, text, html = render_email("bill_reminder", context)
-    sms_text = f"{subject}. {context['amount']} due {bill.due_date.isoformat()}."
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    sms_text = f"{subject}. {context['amount']} due {locked.due_date.isoformat()}."
+    stamp = now.strftime("%Y%m%dT%H%M%S%f")
     return notifications_queue(
         user=user,
-        key=f"bill_reminder:{bill.pk}:manual:{stamp}",
+        key=f"{prefix}{stamp}",
         subject=subject,
         text=text,
         html=html,

@@ -4,7 +4,8 @@ Invariant kept here: a programme's balance is the sum of its entries, and never 
 zero. Earnings happen once per cause (``PointsEntry.cause`` is unique per programme, so a
 retry, a second call or a concurrent one adds nothing); a redemption or a negative
 adjustment locks the programme row before it sums the entries, so two at once cannot
-spend the same points.
+spend the same points. A bill earns its on-time points only when it was tracked before it
+fell due (see points_earn_for_bill), so entering a bill and paying it at once earns nothing.
 
 The ledger (transactions.followups) and bills call in here; this module imports
 transactions but never bills, so there is no import cycle.
@@ -14,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -102,16 +103,27 @@ def _entry_reason(text: str) -> str:
 
 @db_transaction.atomic
 def points_earn_for_bill(*, bill: Any) -> PointsEntry | None:
-    """Points for a bill paid on or before its due date, once per bill.
+    """Points for a bill paid on or before its due date, once per bill, when the bill was
+    tracked before it fell due.
 
-    Uses only bill.pk, bill.user, bill.due_date, bill.paid_transaction (and bill.biller for
-    the reason, when it has one). The points are the sum of the active bill_on_time rules
+    "Tracked before it fell due": the bill was entered (its created_at, as a date in the
+    customer's time zone) before its notice period opened (due_date - notice_days), or it is
+    a next occurrence the series created (previous_id set). The points reward keeping track
+    of a bill ahead of time; without this a customer could enter a 0.01 bill due today, pay
+    it at once and earn again and again.
+
+    Uses only bill.pk, bill.user, bill.due_date, bill.notice_days, bill.created_at,
+    bill.previous_id and bill.paid_transaction (and bill.biller for the reason, when it has
+    one); it never imports bills. The points are the sum of the active bill_on_time rules
     in force on the payment's date, rounded down, as ONE entry with cause ``bill:{pk}``.
-    Returns None when nothing is earned: no payment, a late one, no rule, or points for this
-    bill already (a second call, or a concurrent one losing on the unique constraint).
+    Returns None when nothing is earned: no payment, a late one, a bill entered once it was
+    due, no rule, or points for this bill already (a second call, or a concurrent one
+    losing on the unique constraint).
     """
     payment = bill.paid_transaction
     if payment is None or payment.txn_date > bill.due_date:
+        return None
+    if not _tracked_before_due(bill):
         return None
     cause = f"bill:{bill.pk}"
     rules = EarningRule.objects.filter(
@@ -138,6 +150,14 @@ def points_earn_for_bill(*, bill: Any) -> PointsEntry | None:
             )
     except IntegrityError:
         return None
+
+
+def _tracked_before_due(bill: Any) -> bool:
+    """Whether the bill was entered before its notice period opened, or came from its series."""
+    if bill.previous_id is not None:
+        return True
+    notice_opens = bill.due_date - timedelta(days=bill.notice_days)
+    return timezone.localtime(bill.created_at, bill.user.zone).date() < notice_opens
 
 
 def _spend_rules() -> list[tuple[EarningRule, frozenset[int]]]:

@@ -26,17 +26,20 @@ def api_exception_handler(exc, context):
     """DRF's handler, plus services' Django ValidationErrors as field-level 400s.
 
     Errors not about one field (raised without a field, or under NON_FIELD_ERRORS) come
-    under "detail", the key the services use for them. A body over the upload limit that
-    a parser reads (a form body, which DRF reads itself) is a 413, not a 500.
+    under "detail", the key the services use for them, as one string: the shape of DRF's
+    own ``{"detail": "..."}`` errors (404, 401, throttling), so a client reads "detail" one
+    way whatever raised it; fields keep DRF's lists. A body over the upload limit that a
+    parser reads (a form body, which DRF reads itself) is a 413, not a 500.
     """
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            messages = exc.message_dict
-            if NON_FIELD_ERRORS in messages:
-                messages["detail"] = messages.get("detail", []) + messages.pop(NON_FIELD_ERRORS)
-            exc = exceptions.ValidationError(messages)
+            messages: dict = exc.message_dict
+            general = messages.pop("detail", []) + messages.pop(NON_FIELD_ERRORS, [])
         else:
-            exc = exceptions.ValidationError({"detail": exc.messages})
+            messages, general = {}, exc.messages
+        if general:
+            messages["detail"] = " ".join(general)
+        exc = exceptions.ValidationError(messages)
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(request_too_large_detail())
     return exception_handler(exc, context)

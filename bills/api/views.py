@@ -123,7 +123,10 @@ class BillViewSet(
         summary="Send a reminder of a bill now",
         description=(
             "Queues the reminder on the channels you turned on for bill_due_soon alerts "
-            "(email, SMS); each is sent in the background. A paid bill is a 400."
+            "(email, SMS); each is sent in the background. A 400 when the bill is paid, "
+            "when those channels are all off, or when a reminder of this bill was sent "
+            f"less than {services.BILL_REMINDER_MIN_INTERVAL.total_seconds() / 60:.0f} "
+            "minutes ago (the message says when the next one can be sent)."
         ),
         request=None,
         responses={202: OpenApiResponse(BillReminderSerializer, description="What was queued.")},

@@ -8,9 +8,9 @@ from django.core import mail
 
 from accounts.models import BankAccount
 from accounts.tests.factories import BankAccountFactory, UserFactory
-from alerts.models import Notification
+from alerts.models import AlertSubscription, Notification
 from bills.models import Bill
-from bills.services import bill_pay
+from bills.services import BILL_REMINDER_MIN_INTERVAL, bill_pay
 from bills.tests.conftest import TODAY
 from bills.tests.factories import BillFactory, bill_with_account
 from rewards.tests.factories import BillRuleFactory
@@ -345,7 +345,7 @@ def test_pay_through_the_api_then_again(api_client, bill, account):
     again = api_client.post(detail(bill.pk, "pay"), {}, format="json")
 
     assert again.status_code == 400
-    assert again.json() == {"detail": ["This bill is already paid."]}
+    assert again.json() == {"detail": "This bill is already paid."}
     assert database_snapshot() == before
 
 
@@ -371,11 +371,12 @@ def test_a_refused_payment_is_a_400_and_nothing_changes(api_client, user, case):
     response = api_client.post(detail(bill.pk, "pay"), body, format="json")
 
     assert response.status_code == 400, response.json()
-    assert "account" in response.json() or "amount" in response.json()
+    # Every refusal names a field of the pay body: the account ("amount" is not in it).
+    assert list(response.json()) == ["account"]
     if case == "strangers_account":
         assert response.json() == {"account": ["Account not found."]}
     if case == "insufficient":
-        assert "Insufficient funds" in response.json()["amount"][0]
+        assert "Insufficient funds" in response.json()["account"][0]
     assert database_snapshot() == before
 
 
@@ -407,7 +408,82 @@ def test_send_reminder_of_a_paid_bill_is_a_400(api_client, bill):
     before = database_snapshot()
     response = api_client.post(detail(bill.pk, "send-reminder"), format="json")
     assert response.status_code == 400
+    assert response.json() == {"detail": "This bill is paid: there is nothing to remind of."}
     assert database_snapshot() == before
+
+
+def test_a_second_reminder_within_ten_minutes_is_a_400_saying_when(
+    api_client, bill, user, frozen_time, sms_outbox, django_capture_on_commit_callbacks
+):
+    assert BILL_REMINDER_MIN_INTERVAL == datetime.timedelta(minutes=10)
+    AlertSubscription.objects.create(user=user, alert_type="bill_due_soon", email=True, sms=True)
+    user.phone = "+447700900123"
+    user.save(update_fields=["phone"])
+    other_bill = BillFactory(user=user, biller="Water Co")
+    send = lambda pk: api_client.post(detail(pk, "send-reminder"), format="json")  # noqa: E731
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(bill.pk).status_code == 202
+    assert (len(mail.outbox), len(sms_outbox)) == (1, 1)
+
+    # At once, a second later, and 9 min 59 s later: refused, nothing written or queued.
+    for seconds in (0, 1, 598):
+        frozen_time.shift(seconds)
+        before = database_snapshot()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            refused = send(bill.pk)
+        assert refused.status_code == 400, seconds
+        # Sent at 12:00 UTC, 12:00 in London on 2025-03-05 (GMT until the 30th).
+        assert refused.json() == {
+            "detail": "A reminder of this bill was sent less than 10 minutes ago; you can "
+            "send the next one from 12:10 on 2025-03-05 (Europe/London)."
+        }
+        assert database_snapshot() == before
+        assert callbacks == []
+    assert (len(mail.outbox), len(sms_outbox)) == (1, 1)
+
+    # Another bill of the same customer has its own interval.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(other_bill.pk).status_code == 202
+    # Ten minutes after the first, the next one goes out; then the wait starts again.
+    frozen_time.shift(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = send(bill.pk)
+    assert again.status_code == 202, again.json()
+    assert len(again.json()["notifications"]) == 2
+    assert (len(mail.outbox), len(sms_outbox)) == (3, 3)
+    frozen_time.shift(datetime.timedelta(minutes=4))
+    assert "from 12:20 on" in send(bill.pk).json()["detail"]
+    assert Notification.objects.filter(key__startswith=f"bill_reminder:{bill.pk}:").count() == 4
+
+
+def test_the_interval_is_checked_in_one_indexed_query(
+    api_client, bill, user, frozen_time, django_assert_num_queries
+):
+    api_client.post(detail(bill.pk, "send-reminder"), format="json")
+    frozen_time.shift(60)
+
+    with django_assert_num_queries(9) as captured:
+        response = api_client.post(detail(bill.pk, "send-reminder"), format="json")
+
+    assert response.status_code == 400
+    (interval,) = [q["sql"] for q in captured.captured_queries if "alerts_notification" in q["sql"]]
+    assert '"user_id" =' in interval and '"created_at" >' in interval
+
+
+def test_send_reminder_with_every_channel_off_is_a_400(api_client, bill, user):
+    AlertSubscription.objects.create(
+        user=user, alert_type="bill_due_soon", in_app=True, email=False, sms=False
+    )
+    before = database_snapshot()
+
+    response = api_client.post(detail(bill.pk, "send-reminder"), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(
+        "Reminders for bills are turned off in your alert preferences"
+    )
+    assert database_snapshot() == before
+    assert mail.outbox == []
 
 
 # --- Ownership and authentication ---------------------------------------------------------

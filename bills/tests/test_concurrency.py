@@ -1,17 +1,19 @@
-"""Paying one bill from many requests at once, on PostgreSQL: row locks make it one payment."""
+"""Many requests at once, on PostgreSQL: row locks make one payment, and one reminder."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db import transaction as db_transaction
 
 from accounts.models import BankAccount
 from accounts.tests.factories import BankAccountFactory
+from alerts.models import Notification
 from bills.models import Bill
-from bills.services import BillAlreadyPaid, bill_pay
+from bills.services import BillAlreadyPaid, bill_pay, bill_send_reminder
 from bills.tests.factories import BillFactory
 from transactions.followups import transactions_written
 from transactions.models import Transaction
@@ -79,3 +81,25 @@ def test_paying_a_bill_while_a_matching_row_is_written_pays_it_once(attempt):
     assert Bill.objects.filter(previous=bill).count() == 1
     assert Bill.objects.filter(paid_transaction__isnull=False).count() == 1
     assert ledger_differences() == []
+
+
+def test_manual_reminders_sent_at_once_go_out_once():
+    """The bill's row lock makes concurrent calls take turns: the later ones see the first
+    reminder's notification and are refused, so a double tap sends one email."""
+    bill = BillFactory()
+    start = threading.Barrier(THREADS)
+
+    def send(_):
+        start.wait(timeout=30)
+        try:
+            return len(bill_send_reminder(bill=bill))
+        except ValidationError:
+            return "too soon"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        outcomes = list(pool.map(send, range(THREADS)))
+
+    assert sorted(outcomes, key=str) == [1] + ["too soon"] * (THREADS - 1)
+    assert Notification.objects.count() == 1

@@ -313,18 +313,32 @@ def test_send_reminder_now_renders_the_bill_reminder_email(
     assert "Water Co" in message.subject
     assert "60.00 EUR" in message.body
     assert message.alternatives and "Water Co" in message.alternatives[0][0]
-    # Sending again a moment later is another reminder.
-    frozen_time.shift(1)
+    # Sending again once the interval has passed is another reminder, under its own key.
+    frozen_time.shift(services.BILL_REMINDER_MIN_INTERVAL)
     with django_capture_on_commit_callbacks(execute=True):
-        assert len(bill_send_reminder(bill=bill)) == 1
+        (again,) = bill_send_reminder(bill=bill)
+    assert again.key != queued[0].key
     assert len(mail.outbox) == 2
 
 
-def test_send_reminder_with_every_channel_off_queues_nothing(user):
+def test_send_reminder_again_too_soon_is_refused(user, frozen_time):
+    bill = BillFactory(user=user)
+    bill_send_reminder(bill=bill)
+    frozen_time.shift(services.BILL_REMINDER_MIN_INTERVAL - datetime.timedelta(seconds=1))
+
+    with pytest.raises(ValidationError) as caught:
+        bill_send_reminder(bill=bill)
+
+    assert "from 12:10 on 2025-03-05 (Europe/London)" in caught.value.message_dict["detail"][0]
+    assert Notification.objects.count() == 1
+
+
+def test_send_reminder_with_every_channel_off_is_refused(user):
     AlertSubscription.objects.create(
         user=user, alert_type="bill_due_soon", in_app=True, email=False, sms=False
     )
-    assert bill_send_reminder(bill=BillFactory(user=user)) == []
+    with pytest.raises(ValidationError, match="turned off in your alert preferences"):
+        bill_send_reminder(bill=BillFactory(user=user))
     assert not Notification.objects.exists()
 
 

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -200,12 +201,15 @@ def test_paying_a_bill_once_then_refusing_the_second_payment(user):
     created, points earned once; paying it again is refused."""
     BillRuleFactory(points=Decimal("50"))
     account = BankAccountFactory(user=user, opening_balance=Decimal("1000.00"))
-    bill = BillFactory(
-        account=account,
-        amount_due=Decimal("60.00"),
-        due_date=D(2025, 3, 10),
-        category=default_category("utilities"),
-    )
+    # Entered weeks ahead, as a tracked bill is: one entered once due earns nothing
+    # (test_a_bill_entered_once_due_and_paid_at_once_earns_no_points).
+    with time_machine.travel(datetime.datetime(2025, 2, 14, 9, tzinfo=datetime.UTC)):
+        bill = BillFactory(
+            account=account,
+            amount_due=Decimal("60.00"),
+            due_date=D(2025, 3, 10),
+            category=default_category("utilities"),
+        )
 
     paid = bill_pay(bill=bill, actor=user)
 
@@ -249,7 +253,11 @@ def test_insufficient_funds_is_refused_and_nothing_changes(user):
     with pytest.raises(InsufficientFunds) as caught:
         bill_pay(bill=bill, actor=user)
 
-    assert "amount" in caught.value.message_dict
+    # Under the account chosen to pay from: "amount" is no field of a payment.
+    (error,) = caught.value.error_dict["account"]
+    assert error.code == "insufficient_funds"
+    assert error.message.startswith("Insufficient funds: this would take")
+    assert list(caught.value.error_dict) == ["account"]
     assert database_snapshot() == before
 
 
@@ -279,6 +287,41 @@ def test_paying_from_another_account_of_the_user(user):
 
     assert balance(savings) == Decimal("940.00")
     assert balance(bill.account) == Decimal("1000.00")
+
+
+def test_a_bill_entered_once_due_and_paid_at_once_earns_no_points(user, frozen_time):
+    """No farming: a 0.01 bill due today, entered and paid at once, again and again, earns
+    nothing; the occurrences its series makes do, when paid on time."""
+    BillRuleFactory(points=Decimal("50"))
+    account = BankAccountFactory(user=user)
+    for biller in ("Me", "Me again", "Me once more"):
+        bill = BillFactory(
+            account=account, biller=biller, amount_due=Decimal("0.01"), due_date=TODAY
+        )
+        bill_pay(bill=bill, actor=user)
+    # Entered inside its notice period (it opened on the 3rd), paid before the due date.
+    bill_pay(bill=BillFactory(account=account, due_date=D(2025, 3, 6), notice_days=2), actor=user)
+    assert points_of(user) == 0
+    assert Transaction.objects.count() == 4
+
+    following = Bill.objects.get(previous=bill)
+    frozen_time.move_to(datetime.datetime(2025, 4, 4, 12, tzinfo=datetime.UTC))
+    bill_pay(bill=following, actor=user)
+
+    assert points_of(user) == 50
+    assert PointsEntry.objects.get().cause == f"bill:{following.pk}"
+
+
+def test_a_bill_entered_the_day_before_its_notice_period_earns(user, frozen_time):
+    BillRuleFactory(points=Decimal("50"))
+    # 23:30 in London on the 4th (GMT): the 4th there, the day before the notice opens.
+    frozen_time.move_to(datetime.datetime(2025, 3, 4, 23, 30, tzinfo=datetime.UTC))
+    bill = bill_with_account(user=user, due_date=D(2025, 3, 8), notice_days=3)
+    frozen_time.move_to(datetime.datetime(2025, 3, 5, 12, tzinfo=datetime.UTC))
+
+    bill_pay(bill=bill, actor=user)
+
+    assert points_of(user) == 50
 
 
 def test_a_late_payment_earns_no_points_but_still_makes_the_next_occurrence(user):

@@ -89,7 +89,13 @@ def test_concurrent_earnings_for_one_bill_make_one_entry():
     programme_for(user)
     BillRuleFactory(points=Decimal("50.00"))
     bill = SimpleNamespace(
-        pk=41, user=user, due_date=datetime.date(2025, 3, 20), paid_transaction=payment
+        pk=41,
+        user=user,
+        due_date=datetime.date(2025, 3, 20),
+        notice_days=3,
+        created_at=datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC),
+        previous_id=None,
+        paid_transaction=payment,
     )
 
     outcomes = at_once(lambda _: points_earn_for_bill(bill=bill))

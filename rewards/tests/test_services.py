@@ -8,6 +8,7 @@ import datetime
 import logging
 from decimal import Decimal
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +43,8 @@ from transactions.tests.factories import CategoryFactory, TransactionFactory, de
 
 pytestmark = pytest.mark.django_db
 
+HOUR = datetime.timedelta(hours=1)
+
 
 def balance_of(programme: RewardProgramme) -> int:
     """The balance three ways, which must agree: selector, list annotation, plain sum."""
@@ -58,12 +61,36 @@ def spend(account: BankAccount, amount: str, *, category="groceries", **fields) 
     return TransactionFactory(account=account, amount=Decimal(amount), category=category, **fields)
 
 
-def paid_bill(*, user, due_date, paid_on, biller="City Power", pk=7) -> SimpleNamespace:
-    """What points_earn_for_bill reads of a bill, and nothing more (it never imports bills)."""
+def paid_bill(
+    *,
+    user,
+    due_date,
+    paid_on,
+    biller="City Power",
+    pk=7,
+    created_at=None,
+    notice_days=3,
+    previous_id=None,
+) -> SimpleNamespace:
+    """What points_earn_for_bill reads of a bill, and nothing more (it never imports bills).
+
+    Entered a month before it is due unless ``created_at`` says otherwise.
+    """
     account = BankAccountFactory(user=user)
     payment = spend(account, "-60.00", category="utilities", txn_date=paid_on)
+    if created_at is None:
+        created_at = datetime.datetime.combine(
+            due_date - datetime.timedelta(days=30), datetime.time(12), tzinfo=datetime.UTC
+        )
     return SimpleNamespace(
-        pk=pk, user=user, due_date=due_date, paid_transaction=payment, biller=biller
+        pk=pk,
+        user=user,
+        due_date=due_date,
+        notice_days=notice_days,
+        created_at=created_at,
+        previous_id=previous_id,
+        paid_transaction=payment,
+        biller=biller,
     )
 
 
@@ -153,6 +180,76 @@ def test_a_late_or_unpaid_bill_earns_nothing(user):
     assert points_earn_for_bill(bill=late) is None
     assert points_earn_for_bill(bill=unpaid) is None
     assert not PointsEntry.objects.exists()
+
+
+def at(day: datetime.date, hour: int, zone: str = "UTC") -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=ZoneInfo(zone))
+
+
+@pytest.mark.parametrize(
+    ("zone", "created_at", "earns"),
+    [
+        # Due on the 20th with 3 days of notice: the notice period opens on the 17th.
+        ("Europe/London", at(datetime.date(2025, 3, 16), 23, "Europe/London"), True),
+        ("Europe/London", at(datetime.date(2025, 3, 17), 0, "Europe/London"), False),
+        ("Europe/London", at(datetime.date(2025, 3, 19), 9, "Europe/London"), False),
+        # The customer's date, not UTC's: 15:00 UTC on the 16th is the 17th in Tokyo,
+        # 02:00 UTC on the 17th still the 16th in New York.
+        ("Asia/Tokyo", at(datetime.date(2025, 3, 16), 15), False),
+        ("Asia/Tokyo", at(datetime.date(2025, 3, 16), 14), True),
+        ("America/New_York", at(datetime.date(2025, 3, 17), 2), True),
+    ],
+)
+def test_only_a_bill_entered_before_its_notice_period_opened_earns(user, zone, created_at, earns):
+    """Entering a 0.01 bill and paying it at once, again and again, must not farm points."""
+    user.time_zone = zone
+    user.save(update_fields=["time_zone"])
+    bill = paid_bill(
+        user=user,
+        due_date=datetime.date(2025, 3, 20),
+        paid_on=datetime.date(2025, 3, 19),
+        created_at=created_at,
+    )
+    BillRuleFactory()
+
+    assert (points_earn_for_bill(bill=bill) is not None) is earns
+    assert PointsEntry.objects.count() == int(earns)
+
+
+def test_a_next_occurrence_made_by_its_series_earns_even_when_made_late(user):
+    # The previous occurrence was paid late, on the day this one's notice period opened.
+    made_by_the_series = paid_bill(
+        user=user,
+        due_date=datetime.date(2025, 3, 20),
+        paid_on=datetime.date(2025, 3, 18),
+        created_at=at(datetime.date(2025, 3, 17), 10),
+        previous_id=6,
+    )
+    entered_by_hand = paid_bill(
+        user=user,
+        pk=8,
+        due_date=datetime.date(2025, 3, 20),
+        paid_on=datetime.date(2025, 3, 18),
+        created_at=at(datetime.date(2025, 3, 17), 10),
+    )
+    BillRuleFactory()
+
+    assert points_earn_for_bill(bill=made_by_the_series).points == 50
+    assert points_earn_for_bill(bill=entered_by_hand) is None
+
+
+def test_with_no_notice_a_bill_entered_the_day_before_it_is_due_earns(user):
+    due = datetime.date(2025, 3, 20)
+    BillRuleFactory()
+    day_before = paid_bill(
+        user=user, due_date=due, paid_on=due, notice_days=0, created_at=at(due, 0) - HOUR
+    )
+    same_day = paid_bill(
+        user=user, pk=8, due_date=due, paid_on=due, notice_days=0, created_at=at(due, 0)
+    )
+
+    assert points_earn_for_bill(bill=day_before) is not None
+    assert points_earn_for_bill(bill=same_day) is None
 
 
 def test_no_bill_rule_means_no_points(user):

@@ -366,11 +366,22 @@ def test_a_service_validation_error_becomes_a_field_level_400():
     response = api_exception_handler(error, {})
 
     assert response.status_code == 400
-    assert response.data == {"amount": ["Too much."], "detail": ["Account is archived."]}
+    assert response.data == {"amount": ["Too much."], "detail": "Account is archived."}
 
 
 def test_a_service_validation_error_without_a_field_comes_under_detail():
     response = api_exception_handler(DjangoValidationError("Not allowed."), {})
 
     assert response.status_code == 400
-    assert response.data == {"detail": ["Not allowed."]}
+    assert response.data == {"detail": "Not allowed."}
+
+
+def test_a_service_error_under_detail_is_one_string_like_drfs_own():
+    error = DjangoValidationError(
+        {"detail": "Already paid.", NON_FIELD_ERRORS: ["Try another bill."]}
+    )
+
+    response = api_exception_handler(error, {})
+
+    assert response.status_code == 400
+    assert response.data == {"detail": "Already paid. Try another bill."}

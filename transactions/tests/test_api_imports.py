@@ -294,6 +294,6 @@ def test_only_an_offered_pair_can_be_linked(api_client, user):
         format="json",
     )
     assert response.status_code == 400
-    assert "did not offer" in response.json()["detail"][0]
+    assert "did not offer" in response.json()["detail"]
     out_row.refresh_from_db()
     assert out_row.kind == "expense"
