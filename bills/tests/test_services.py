@@ -590,3 +590,28 @@ def test_rows_with_no_expense_take_no_query(user, django_assert_num_queries):
     income = TransactionFactory(amount=Decimal("5.00"), account=BankAccountFactory(user=user))
     with django_assert_num_queries(0):
         assert bills_match_transactions(user=user, transactions=[income]) == []
+
+
+@pytest.mark.parametrize(
+    ("days_from_today", "subject_says", "text_says"),
+    [
+        (3, "is due on", "in 3 days"),
+        (0, "is due on", ", today."),
+        (-2, "is overdue since", "was due on"),
+    ],
+)
+def test_the_reminder_email_says_when_the_bill_is_due_or_that_it_is_overdue(
+    db, days_from_today, subject_says, text_says
+):
+    from alerts.notifications import render_email
+
+    bill = BillFactory(due_date=TODAY + datetime.timedelta(days=days_from_today))
+
+    subject, text, html = render_email("bill_reminder", services._reminder_context(bill, TODAY))
+
+    assert subject_says in subject and bill.biller in subject
+    assert text_says in text
+    overdue = days_from_today < 0
+    assert ("as soon as you can" in text) is overdue
+    assert ("as soon as you can" in html) is overdue
+    assert ("before the due date" in text) is (not overdue and not bill.autopay)
