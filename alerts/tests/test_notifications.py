@@ -89,7 +89,7 @@ def test_reminder_email_is_rendered_from_the_templates(user):
         (3, "14 March 2025, in 3 days.", "That is in 3 days."),
         (1, "14 March 2025, tomorrow.", "That is tomorrow."),
         (0, "14 March 2025, today.", "That is today."),
-        (-2, "14 March 2025: it is overdue.", "It is overdue."),
+        (-2, "was due on Friday 14 March 2025 and is overdue.", "It is overdue."),
     ],
 )
 def test_reminder_says_when_and_takes_a_formatted_amount(user, days_left, text_says, html_says):
