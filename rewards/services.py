@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 POINTS_MAX = 10**12
 REDEMPTION_DESCRIPTION = "Rewards statement credit"
 REDEMPTION_CATEGORY_SLUG = "income"
+# A bill paid more than this many days before its due date earns no on-time points.
+BILL_EARLIEST_ON_TIME_DAYS = 31
 # Up to this many causes are looked up by name; more (an import) by their transactions' ids.
 _CAUSE_LOOKUP_MAX = 500
 
@@ -116,12 +119,19 @@ def points_earn_for_bill(*, bill: Any) -> PointsEntry | None:
     bill.previous_id and bill.paid_transaction (and bill.biller for the reason, when it has
     one); it never imports bills. The points are the sum of the active bill_on_time rules
     in force on the payment's date, rounded down, as ONE entry with cause ``bill:{pk}``.
-    Returns None when nothing is earned: no payment, a late one, a bill entered once it was
-    due, no rule, or points for this bill already (a second call, or a concurrent one
+    Bills are the customer's own entries, so what they can earn is bounded: a payment more
+    than BILL_EARLIEST_ON_TIME_DAYS ahead of the due date earns nothing, and at most
+    settings.REWARDS_BILLS_PER_MONTH bills earn per customer per month (of the payment).
+    Returns None when nothing is earned: no payment, a late one, one far ahead, a bill
+    entered once it was due, the month's bills already counted, no rule, or points for this bill already (a second call, or a concurrent one
     losing on the unique constraint).
     """
     payment = bill.paid_transaction
     if payment is None or payment.txn_date > bill.due_date:
+        return None
+    # Paid ahead by more than a month: prepaying a series occurrence after occurrence would
+    # otherwise earn as often as the customer likes.
+    if payment.txn_date < bill.due_date - timedelta(days=BILL_EARLIEST_ON_TIME_DAYS):
         return None
     if not _tracked_before_due(bill):
         return None
@@ -133,6 +143,8 @@ def points_earn_for_bill(*, bill: Any) -> PointsEntry | None:
     if points <= 0:
         return None
     programme = programme_for(bill.user)
+    if _bill_earnings_in_month(programme, payment.txn_date) >= settings.REWARDS_BILLS_PER_MONTH:
+        return None
     if PointsEntry.objects.filter(programme=programme, cause=cause).exists():
         return None
     biller = getattr(bill, "biller", "") or "A bill"
@@ -150,6 +162,17 @@ def points_earn_for_bill(*, bill: Any) -> PointsEntry | None:
             )
     except IntegrityError:
         return None
+
+
+def _bill_earnings_in_month(programme: RewardProgramme, day: date) -> int:
+    """How many bills earned on-time points with a payment in ``day``'s month."""
+    first = day.replace(day=1)
+    return PointsEntry.objects.filter(
+        programme=programme,
+        source=PointsSource.BILL_ON_TIME,
+        transaction__txn_date__gte=first,
+        transaction__txn_date__lt=(first + timedelta(days=32)).replace(day=1),
+    ).count()
 
 
 def _tracked_before_due(bill: Any) -> bool:

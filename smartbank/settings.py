@@ -297,6 +297,11 @@ if BILL_MATCH_TOLERANCE_PERCENT > 100:
     )
 BILL_MATCH_DAYS = env_int("BILL_MATCH_DAYS", 7, minimum=0)
 
+# --- Rewards ------------------------------------------------------------------------
+# Bills are entered by the customer: at most this many earn on-time points per customer and
+# month, so making bills to pay them cannot mint points without end.
+REWARDS_BILLS_PER_MONTH = env_int("REWARDS_BILLS_PER_MONTH", 15, minimum=0)
+
 # --- Internationalisation and time --------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -763,3 +763,42 @@ def test_deleting_an_expense_takes_back_the_points_it_earned_once(db):
         transaction_delete(transaction=again, actor=user)
     assert points_total(user=user) == 20
     assert kept.pk
+
+
+def test_a_bill_paid_more_than_a_month_ahead_earns_nothing(user):
+    """Prepaying a series occurrence after occurrence must not mint points."""
+    BillRuleFactory()
+    due = datetime.date(2025, 6, 30)
+    far_ahead = paid_bill(
+        user=user, due_date=due, paid_on=due - datetime.timedelta(days=32), previous_id=1
+    )
+    month_ahead = paid_bill(
+        user=user, due_date=due, paid_on=due - datetime.timedelta(days=31), pk=8, previous_id=1
+    )
+
+    assert points_earn_for_bill(bill=far_ahead) is None
+    assert points_earn_for_bill(bill=month_ahead).points == 50
+
+
+def test_at_most_the_months_limit_of_bills_earn(user, settings):
+    settings.REWARDS_BILLS_PER_MONTH = 3
+    BillRuleFactory()
+    march = [
+        paid_bill(
+            user=user,
+            due_date=datetime.date(2025, 3, 28),
+            paid_on=datetime.date(2025, 3, day),
+            pk=day,
+        )
+        for day in range(1, 6)
+    ]
+    april = paid_bill(
+        user=user, due_date=datetime.date(2025, 4, 28), paid_on=datetime.date(2025, 4, 1), pk=99
+    )
+
+    earned = [points_earn_for_bill(bill=bill) for bill in march]
+
+    assert [entry is not None for entry in earned] == [True, True, True, False, False]
+    # A new month, a new allowance.
+    assert points_earn_for_bill(bill=april).points == 50
+    assert balance_of(programme_for(user)) == 200
