@@ -1,14 +1,27 @@
 """Staff roles and the Django groups that carry their permissions.
 
 admin: may change everything. auditor: may view everything and change nothing.
-support: may view customers, their accounts and transactions, and change no money.
+support: may view customers, their accounts and transactions, and what a customer asks
+them about (budgets, bills, reward points, alerts and the messages sent), and change no money.
 """
 
 from django.db.models import Q
 
 ROLE_GROUPS = {"admin": "Admins", "auditor": "Auditors", "support": "Support"}
 
-SUPPORT_VIEWABLE_MODELS = ("user", "bankaccount", "transaction", "category", "exchangerate")
+SUPPORT_VIEWABLE_MODELS = (
+    "user",
+    "bankaccount",
+    "transaction",
+    "category",
+    "exchangerate",
+    "budget",
+    "bill",
+    "rewardprogramme",
+    "pointsentry",
+    "alert",
+    "notification",
+)
 
 
 def role_permission_filter(role: str) -> Q:

@@ -21,11 +21,27 @@ from accounts.tests.test_admin import (
     make_one_of_each,
     model_id,
 )
+from alerts.models import Alert, Notification
+from bills.models import Bill
+from budgets.models import Budget
+from rewards.models import PointsEntry, RewardProgramme
 from smartbank.testing import database_snapshot
 from transactions.models import Category, Transaction
 from transactions.tests.factories import TransactionFactory
 
-SUPPORT_MODELS = (User, BankAccount, Transaction, Category, ExchangeRate)
+SUPPORT_MODELS = (
+    User,
+    BankAccount,
+    Transaction,
+    Category,
+    ExchangeRate,
+    Budget,
+    Bill,
+    RewardProgramme,
+    PointsEntry,
+    Alert,
+    Notification,
+)
 
 
 # --- The groups -------------------------------------------------------------------------
