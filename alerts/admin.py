@@ -3,6 +3,7 @@
 Alerts and preferences are the customer's, so staff read them only. Notifications show
 their delivery (status, attempts, last error); failed ones can be sent again with the
 "resend" action, which goes through alerts.notifications.notifications_resend (audited).
+Without the change permission, Django's change page shows every field read-only.
 """
 
 from django.contrib import admin, messages
@@ -10,26 +11,11 @@ from django.db.models import QuerySet
 
 from alerts.models import Alert, AlertSubscription, Notification
 from alerts.notifications import notifications_resend
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with the view permission; never added, changed or deleted here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+from transactions.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
+class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "user",
@@ -49,7 +35,7 @@ class AlertAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AlertSubscription)
-class AlertSubscriptionAdmin(ReadOnlyAdmin):
+class AlertSubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("user", "alert_type", "in_app", "email", "sms", "threshold", "updated_at")
     list_select_related = ("user",)
     list_filter = ("alert_type", "in_app", "email", "sms")
@@ -57,7 +43,7 @@ class AlertSubscriptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "user",

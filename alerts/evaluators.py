@@ -26,7 +26,7 @@ from accounts.models import BankAccount, User
 from alerts.models import AlertType, Severity
 from alerts.selectors import alert_preferences, alert_preferences_for_users
 from alerts.services import AlertSpec, alerts_raise, recent_cutoff
-from smartbank.money import format_money
+from smartbank.money import format_money, quantize_money
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def low_balances_check_ids(account_ids: list[int]) -> int:
                     "threshold": str(threshold),
                     "average_daily_balance": None
                     if average is None
-                    else str(average.quantize(Decimal("0.01"))),
+                    else str(quantize_money(average)),
                     "below_threshold": below_threshold,
                     "below_average": below_average,
                     "day": today.isoformat(),

@@ -18,7 +18,7 @@ what was not sent and can resend it from the admin once the customer adds one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -32,12 +32,11 @@ from accounts.models import User
 from accounts.services import audit_record
 from alerts.models import Channel, Notification
 from alerts.sms import SmsMessage, get_sms_backend
+from smartbank.bulk import chunked
 
 logger = logging.getLogger(__name__)
 
 EMAIL_TEMPLATE_DIR = "alerts/email"
-# Keys per IN (...) lookup: under SQLite's limit on query parameters.
-_KEY_CHUNK = 500
 _ERROR_MAX_LENGTH = 2000
 SUBJECT_MAX_LENGTH = 255
 
@@ -81,40 +80,39 @@ def recipient_for(user: User, channel: str) -> str:
     raise ValueError(f"Unknown notification channel {channel!r}.")
 
 
-def build_notification(
+def build_notifications(
     *,
     user: User,
     key: str,
-    channel: str,
+    channels: list[str],
     subject: str,
     text: str,
     html: str = "",
+    sms_text: str = "",
     alert=None,
-) -> Notification:
-    """An unsaved Notification for one channel, with its recipient (or why it has none)."""
-    if channel not in Channel.values:
-        raise ValueError(f"Unknown notification channel {channel!r}.")
-    recipient = recipient_for(user, channel)
-    notification = Notification(
-        user=user,
-        alert=alert,
-        channel=channel,
-        key=key,
-        recipient=recipient,
-        subject=subject[:SUBJECT_MAX_LENGTH],
-        body_text=text,
-        # A text message has no HTML part.
-        body_html=html if channel == Channel.EMAIL else "",
-    )
-    if not recipient:
-        notification.status = Notification.Status.FAILED
-        notification.last_error = NO_RECIPIENT_ERRORS[channel]
-    return notification
-
-
-def _chunks(items: list, size: int = _KEY_CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+) -> list[Notification]:
+    """Unsaved Notifications under ``key``, one per channel, each with its recipient (or why
+    it has none). ``sms_text``, when given, is the SMS body instead of ``text``; a text
+    message has no HTML part."""
+    notifications = []
+    for channel in dict.fromkeys(channels):
+        recipient = recipient_for(user, channel)
+        is_sms = channel == Channel.SMS
+        notification = Notification(
+            user=user,
+            alert=alert,
+            channel=channel,
+            key=key,
+            recipient=recipient,
+            subject=subject[:SUBJECT_MAX_LENGTH],
+            body_text=(sms_text or text) if is_sms else text,
+            body_html="" if is_sms else html,
+        )
+        if not recipient:
+            notification.status = Notification.Status.FAILED
+            notification.last_error = NO_RECIPIENT_ERRORS[channel]
+        notifications.append(notification)
+    return notifications
 
 
 def notifications_create(candidates: list[Notification]) -> list[Notification]:
@@ -132,7 +130,7 @@ def notifications_create(candidates: list[Notification]) -> list[Notification]:
         return []
     keys = sorted({key for key, _ in wanted})
     existing: set[tuple[str, str]] = set()
-    for chunk in _chunks(keys):
+    for chunk in chunked(keys):
         existing.update(
             Notification.objects.filter(key__in=chunk).order_by().values_list("key", "channel")
         )
@@ -142,7 +140,7 @@ def notifications_create(candidates: list[Notification]) -> list[Notification]:
     Notification.objects.bulk_create(list(new.values()), ignore_conflicts=True, batch_size=500)
     created: list[Notification] = []
     new_keys = sorted({key for key, _ in new})
-    for chunk in _chunks(new_keys):
+    for chunk in chunked(new_keys):
         for row in Notification.objects.filter(key__in=chunk).order_by("pk"):
             if (row.key, row.channel) in new:
                 created.append(row)
@@ -179,19 +177,18 @@ def notifications_queue(
     (an email body is long for a text message). A channel without a recipient is stored
     as failed (see the module docstring).
     """
-    candidates = [
-        build_notification(
+    return notifications_create(
+        build_notifications(
             user=user,
             key=key,
-            channel=channel,
+            channels=channels,
             subject=subject,
-            text=(sms_text or text) if channel == Channel.SMS else text,
+            text=text,
             html=html,
+            sms_text=sms_text,
             alert=alert,
         )
-        for channel in dict.fromkeys(channels)
-    ]
-    return notifications_create(candidates)
+    )
 
 
 # --- Delivery -------------------------------------------------------------------------

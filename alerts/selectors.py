@@ -49,7 +49,8 @@ def default_preference(alert_type: str) -> Preference:
     return Preference(alert_type=alert_type, threshold=THRESHOLD_DEFAULTS.get(alert_type))
 
 
-def _preference_from(row: AlertSubscription) -> Preference:
+def preference_from(row: AlertSubscription) -> Preference:
+    """The preference a stored row gives (its threshold defaulted where it has one)."""
     threshold = None
     if row.alert_type in THRESHOLD_DEFAULTS:
         threshold = (
@@ -82,7 +83,7 @@ def alert_preferences_for_users(user_ids: Iterable[int]) -> dict[int, dict[str, 
     rows = AlertSubscription.objects.filter(user_id__in=user_ids).order_by()
     for row in rows:
         if row.alert_type in AlertType.values:
-            result[row.user_id][row.alert_type] = _preference_from(row)
+            result[row.user_id][row.alert_type] = preference_from(row)
     return result
 
 

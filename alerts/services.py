@@ -26,11 +26,16 @@ from alerts.models import (
     Alert,
     AlertSubscription,
     AlertType,
-    Channel,
     Severity,
 )
-from alerts.notifications import build_notification, notifications_create, render_email
-from alerts.selectors import Preference, alert_preferences, alert_preferences_for_users
+from alerts.notifications import build_notifications, notifications_create, render_email
+from alerts.selectors import (
+    Preference,
+    alert_preferences,
+    alert_preferences_for_users,
+    preference_from,
+)
+from smartbank.bulk import chunked
 from smartbank.money import MONEY_MAX, quantize_money
 
 logger = logging.getLogger(__name__)
@@ -40,7 +45,6 @@ logger = logging.getLogger(__name__)
 ALERT_RECENT_DAYS = 31
 
 SMS_MAX_LENGTH = 480
-_KEY_CHUNK = 500
 
 
 def recent_cutoff(*, user: User) -> date:
@@ -83,26 +87,22 @@ def notification_key(alert: Alert) -> str:
     return f"alert:{alert.user_id}:{alert.key}"
 
 
-def _alert_notifications(alert: Alert, user: User, preference: Preference) -> list:
-    channels = preference.channels
-    if not channels:
+def _alert_notifications(alert: Alert, preference: Preference) -> list:
+    if not preference.channels:
         return []
-    context = {"user": user, "alert": alert}
+    context = {"user": alert.user, "alert": alert}
     subject, text, html = render_email("alert", context)
     sms_text = " ".join(render_to_string("alerts/sms/alert.txt", context).split())
-    key = notification_key(alert)
-    return [
-        build_notification(
-            user=user,
-            key=key,
-            channel=channel,
-            subject=subject,
-            text=sms_text[:SMS_MAX_LENGTH] if channel == Channel.SMS else text,
-            html=html,
-            alert=alert,
-        )
-        for channel in channels
-    ]
+    return build_notifications(
+        user=alert.user,
+        key=notification_key(alert),
+        channels=preference.channels,
+        subject=subject,
+        text=text,
+        html=html,
+        sms_text=sms_text[:SMS_MAX_LENGTH],
+        alert=alert,
+    )
 
 
 @db_transaction.atomic
@@ -137,7 +137,7 @@ def alerts_raise(*, specs: Iterable[AlertSpec]) -> list[Alert]:
     user_ids = sorted({user_id for user_id, _ in wanted})
     keys = sorted({key for _, key in wanted})
     existing: set[tuple[int, str]] = set()
-    for chunk in _chunks(keys):
+    for chunk in chunked(keys):
         existing.update(
             Alert.objects.filter(user_id__in=user_ids, key__in=chunk)
             .order_by()
@@ -168,7 +168,7 @@ def alerts_raise(*, specs: Iterable[AlertSpec]) -> list[Alert]:
 
     created: list[Alert] = []
     new_keys = sorted({key for _, key in new})
-    for chunk in _chunks(new_keys):
+    for chunk in chunked(new_keys):
         for alert in Alert.objects.filter(user_id__in=user_ids, key__in=chunk).order_by("pk"):
             if (alert.user_id, alert.key) in new:
                 created.append(alert)
@@ -178,7 +178,7 @@ def alerts_raise(*, specs: Iterable[AlertSpec]) -> list[Alert]:
         spec = new[(alert.user_id, alert.key)]
         alert.user = spec.user
         preference = preferences[alert.user_id][alert.alert_type]
-        notifications.extend(_alert_notifications(alert, spec.user, preference))
+        notifications.extend(_alert_notifications(alert, preference))
     notifications_create(notifications)
     return created
 
@@ -208,11 +208,6 @@ def alert_raise(
     )
     created = alerts_raise(specs=[spec])
     return created[0] if created else None
-
-
-def _chunks(items: list, size: int = _KEY_CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # --- The customer's actions -----------------------------------------------------------
@@ -283,7 +278,7 @@ def subscription_update(
     current = alert_preferences(user)[alert_type]
     errors: dict[str, str] = {}
     if threshold is not _UNSET and threshold is not None:
-        if alert_type not in THRESHOLD_DEFAULTS:
+        if not current.has_threshold:
             names = " and ".join(sorted(THRESHOLD_DEFAULTS))
             errors["threshold"] = f"Only {names} alerts have a threshold."
         else:
@@ -312,4 +307,4 @@ def subscription_update(
     if threshold is not _UNSET:
         row.threshold = threshold
     row.save()
-    return alert_preferences(user)[alert_type]
+    return preference_from(row)

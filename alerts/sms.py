@@ -67,8 +67,3 @@ class LocmemSmsBackend(BaseSmsBackend):
 def get_sms_backend(path: str | None = None, **kwargs) -> BaseSmsBackend:
     """An instance of the backend at ``path``, or of ``settings.SMS_BACKEND``."""
     return import_string(path or settings.SMS_BACKEND)(**kwargs)
-
-
-def send_sms(*, to: str, body: str, fail_silently: bool = False) -> int:
-    """Send one text message through the configured backend; returns 1 when sent."""
-    return get_sms_backend(fail_silently=fail_silently).send_messages([SmsMessage(to, body)])

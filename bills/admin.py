@@ -74,7 +74,8 @@ class BillAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="next occurrence")
     def next_occurrence_link(self, obj: Bill) -> str:
-        following = Bill.objects.filter(previous=obj).first()
+        # The reverse one-to-one raises a subclass of AttributeError when there is none.
+        following = getattr(obj, "next_occurrence", None)
         return str(following) if following else "-"
 
     def get_fields(self, request, obj=None):

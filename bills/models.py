@@ -6,7 +6,6 @@ never stored, so it cannot go stale: ``Bill.status_on(today)`` for one bill,
 the database). Every write goes through bills.services.
 """
 
-import calendar
 import datetime
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.lookups import LessThanOrEqual
 
+from smartbank.dates import add_months
 from smartbank.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, validate_currency_code
 
 NOTICE_DAYS_DEFAULT = 3
@@ -53,11 +53,7 @@ def next_due_date(
     months = _MONTHS_BETWEEN.get(recurrence)
     if months is None:
         return None
-    index = due_date.year * 12 + (due_date.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(anchor_day, calendar.monthrange(year, month)[1])
-    return datetime.date(year, month, day)
+    return add_months(due_date, months, day_of_month=anchor_day)
 
 
 class DaysBefore(models.Func):

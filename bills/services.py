@@ -34,6 +34,7 @@ from django.utils import timezone
 from accounts.models import BankAccount, User
 from accounts.services import audit_if_staff
 from bills.models import NOTICE_DAYS_DEFAULT, NOTICE_DAYS_MAX, Bill, Recurrence
+from smartbank.bulk import chunked
 from smartbank.dates import check_date_range
 from smartbank.money import (
     MONEY_MAX,
@@ -129,16 +130,21 @@ def _check_bill(bill: Bill, *, changed: Collection[str]) -> None:
                     days_ahead=BILL_DUE_DAYS_AHEAD,
                 )
             except ValidationError as exc:
-                errors.update({name: " ".join(msgs) for name, msgs in exc.message_dict.items()})
+                _collect(errors, exc)
     if "category" in changed:
         try:
             check_category(bill.category, user)
         except ValidationError as exc:
-            errors.update({name: " ".join(msgs) for name, msgs in exc.message_dict.items()})
+            _collect(errors, exc)
     if {"account", "currency", "autopay"} & set(changed):
         _check_account(bill, changed=changed, errors=errors)
     if errors:
         raise ValidationError(errors)
+
+
+def _collect(errors: dict[str, str], exc: ValidationError) -> None:
+    """Add a shared check's field errors to ``errors``, one message per field."""
+    errors.update({name: " ".join(msgs) for name, msgs in exc.message_dict.items()})
 
 
 def _check_account(bill: Bill, *, changed: Collection[str], errors: dict[str, str]) -> None:
@@ -443,7 +449,9 @@ def bills_match_transactions(*, user: User, transactions: Sequence[Transaction])
     ]
     if not expenses:
         return []
-    with db_transaction.atomic():
+    # The ledger calls this inside its own database transaction: no savepoint (two more
+    # queries on every expense written) is needed; an error rolls the whole write back.
+    with db_transaction.atomic(savepoint=False):
         return _match(user, expenses)
 
 
@@ -624,8 +632,7 @@ class _Todays:
 
 
 def _in_chunks(bill_ids: list[int]) -> Iterator[list[Bill]]:
-    for start in range(0, len(bill_ids), _JOB_CHUNK):
-        chunk = bill_ids[start : start + _JOB_CHUNK]
+    for chunk in chunked(bill_ids, _JOB_CHUNK):
         yield list(
             Bill.objects.filter(pk__in=chunk)
             .select_related("user", "account")

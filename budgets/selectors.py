@@ -32,10 +32,11 @@ from django.db.models import Q, QuerySet, Sum
 from accounts.currency import MissingRateError, RateBook
 from accounts.models import User
 from budgets.models import Budget
+from smartbank.dates import EARLIEST_DATE
 from smartbank.money import quantize_money
 from transactions.models import Transaction
 
-EARLIEST_YEAR = 1900
+EARLIEST_YEAR = EARLIEST_DATE.year
 LATEST_YEAR = 9999
 PERCENT = Decimal("0.01")
 # Rates carry 28 significant digits; a product with a 14-digit amount needs more to stay exact.
@@ -108,10 +109,6 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 def month_end(start: date) -> date:
     return month_bounds(start.year, start.month)[1]
-
-
-def previous_month(start: date) -> date:
-    return date(start.year - 1, 12, 1) if start.month == 1 else date(start.year, start.month - 1, 1)
 
 
 # --- Ownership ------------------------------------------------------------------------

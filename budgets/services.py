@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.services import audit_if_staff
 from budgets import selectors
 from budgets.models import Budget
-from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
+from smartbank.dates import BOOKING_DAYS_AHEAD, add_months, check_date_range
 from smartbank.money import MONEY_MAX, format_money, quantize_money
 from transactions.models import Category, Transaction
 from transactions.services import check_category
@@ -76,7 +76,7 @@ def _check_budget_category(category: Category | None, user: User) -> None:
 def _duplicate_error(category: Category, month: date) -> ValidationError:
     return ValidationError(
         {
-            "category": f"You already have a budget for {category.name} in {month:%B %Y}; "
+            "category": f"You already have a budget for {category.name} in {_month_label(month)}; "
             "change that one instead."
         },
         code="duplicate",
@@ -221,7 +221,7 @@ def budgets_copy_month(
     except ValueError as exc:
         raise ValidationError({"month": str(exc)}) from None
     target = normalize_month(target, user=user)
-    source = selectors.previous_month(target)
+    source = add_months(target, -1)
     taken = set(
         Budget.objects.for_user(user).filter(month=target).values_list("category_id", flat=True)
     )
@@ -277,7 +277,7 @@ def _alert_data(progress: selectors.BudgetProgress) -> dict[str, Any]:
 def budget_alerts_check(*, user: User, transactions: Iterable[Transaction]) -> None:
     """Raise budget_80 / budget_exceeded for budgets the given rows touch.
 
-    A budget is looked at when a recent non-transfer row (``alerts.services.is_recent``:
+    A budget is looked at when a recent non-transfer row (``alerts.services.recent_cutoff``:
     importing old history raises nothing) falls in its category and month. At 80 % used
     or more it raises ``budget_80:{budget.pk}``; over its amount ``budget_exceeded:{pk}``.
     Each key is raised once for good (alerts.services.alert_raise keeps the key), so a
@@ -288,18 +288,16 @@ def budget_alerts_check(*, user: User, transactions: Iterable[Transaction]) -> N
     the customer's transaction.
     """
     from alerts.models import Alert
-    from alerts.services import alert_raise, is_recent
+    from alerts.services import alert_raise, recent_cutoff
 
-    recent: dict[date, bool] = {}
-    touched: set[tuple[int, date]] = set()
-    for txn in transactions:
-        if txn.kind == Transaction.Kind.TRANSFER or txn.category_id is None:
-            continue
-        day = txn.txn_date
-        if day not in recent:
-            recent[day] = is_recent(user=user, day=day)
-        if recent[day]:
-            touched.add((txn.category_id, day.replace(day=1)))
+    cutoff = recent_cutoff(user=user)
+    touched = {
+        (txn.category_id, txn.txn_date.replace(day=1))
+        for txn in transactions
+        if txn.kind != Transaction.Kind.TRANSFER
+        and txn.category_id is not None
+        and txn.txn_date >= cutoff
+    }
     if not touched:
         return
     candidates = Budget.objects.for_user(user).filter(

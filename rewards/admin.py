@@ -79,9 +79,9 @@ class RewardProgrammeAdmin(admin.ModelAdmin):
         if isinstance(inline, PointsEntryInline) and obj is not None and obj.pk is not None:
             # A programme's history grows with every purchase: show its newest rows only.
             newest = list(
-                PointsEntry.objects.filter(programme=obj)
-                .order_by("-created_at", "-id")
-                .values_list("pk", flat=True)[:ENTRIES_SHOWN]
+                selectors.programme_entries(programme=obj).values_list("pk", flat=True)[
+                    :ENTRIES_SHOWN
+                ]
             )
             kwargs["queryset"] = kwargs["queryset"].filter(pk__in=newest)
         return kwargs
@@ -136,18 +136,21 @@ class RewardProgrammeAdmin(admin.ModelAdmin):
             raise Http404("No such programme.")
         if not self.has_adjust_permission(request, programme):
             raise PermissionDenied
-        form = PointsAdjustForm(request.POST if request.method == "POST" else None)
+        form = PointsAdjustForm(
+            request.POST if request.method == "POST" else None,
+            programme=programme,
+            actor=request.user,
+        )
         if form.is_valid():
-            entry = form.apply(programme=programme, actor=request.user)
-            if entry is not None:
-                self.message_user(
-                    request,
-                    f"{entry.points:+d} points for {programme.user.email}: {entry.reason}",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:rewards_rewardprogramme_change", args=[programme.pk])
-                )
+            entry = form.saved_object
+            self.message_user(
+                request,
+                f"{entry.points:+d} points for {programme.user.email}: {entry.reason}",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:rewards_rewardprogramme_change", args=[programme.pk])
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": f"Adjust points of {programme.user.email}",
@@ -155,7 +158,8 @@ class RewardProgrammeAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "original": programme,
             "form": form,
-            "balance": selectors.programme_balance(programme=programme),
+            # get_object() reads through get_queryset(), which annotates the balance.
+            "balance": programme.balance,
             "has_view_permission": self.has_view_permission(request, programme),
         }
         return TemplateResponse(

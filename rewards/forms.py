@@ -8,15 +8,19 @@ redemption rates are plain settings that staff edit; the admin audits each chang
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from rewards.models import EarningRule, PointsEntry, RedemptionRate, RewardProgramme
 from rewards.services import POINTS_MAX, points_adjust
+from smartbank.admin import ServiceFormMixin
 from smartbank.money import normalize_currency_code
 
 
-class PointsAdjustForm(forms.Form):
-    """An adjustment of a programme's points, applied by rewards.services.points_adjust."""
+class PointsAdjustForm(ServiceFormMixin, forms.Form):
+    """An adjustment of a programme's points, applied by rewards.services.points_adjust.
+
+    The service runs when the form validates (smartbank.admin.ServiceFormMixin): a refusal
+    is a form error, and ``saved_object`` is the new entry.
+    """
 
     points = forms.IntegerField(
         min_value=-POINTS_MAX,
@@ -29,28 +33,24 @@ class PointsAdjustForm(forms.Form):
         help_text="Why: the customer sees it in their points history, the audit log keeps it.",
     )
 
+    def __init__(self, *args, programme: RewardProgramme, actor, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        self.actor = actor
+
     def clean_points(self) -> int:
         points = self.cleaned_data["points"]
         if points == 0:
             raise forms.ValidationError("Adjust by a number other than zero.")
         return points
 
-    def apply(self, *, programme: RewardProgramme, actor) -> PointsEntry | None:
-        """Run the adjustment; a refusal becomes a form error and None is returned."""
-        try:
-            return points_adjust(
-                programme=programme,
-                points=self.cleaned_data["points"],
-                reason=self.cleaned_data["reason"],
-                actor=actor,
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                self.add_error(None, exc)
-                return None
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-            return None
+    def apply(self) -> PointsEntry:
+        return points_adjust(
+            programme=self.programme,
+            points=self.cleaned_data["points"],
+            reason=self.cleaned_data["reason"],
+            actor=self.actor,
+        )
 
 
 class EarningRuleAdminForm(forms.ModelForm):

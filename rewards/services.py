@@ -31,6 +31,7 @@ from accounts.models import BankAccount, User
 from accounts.services import audit_record
 from rewards import selectors
 from rewards.models import EarningRule, PointsEntry, PointsSource, RedemptionRate, RewardProgramme
+from smartbank.bulk import chunked
 from smartbank.money import CENT, MONEY_MAX
 from transactions.models import Category, Transaction
 from transactions.services import transaction_create
@@ -76,10 +77,10 @@ def programme_for(user: User) -> RewardProgramme:
     return programme_create(user=user)
 
 
-def _lock_programme(programme: RewardProgramme) -> RewardProgramme:
+def _lock_programme(programme_id: int) -> RewardProgramme:
     # Redemptions and adjustments of one programme queue here, so each sums the entries
     # the one before it wrote.
-    return RewardProgramme.objects.select_for_update().select_related("user").get(pk=programme.pk)
+    return RewardProgramme.objects.select_for_update().get(pk=programme_id)
 
 
 def _floor_points(value: Decimal) -> int:
@@ -183,15 +184,26 @@ def _tracked_before_due(bill: Any) -> bool:
     return timezone.localtime(bill.created_at, bill.user.zone).date() < notice_opens
 
 
-def _spend_rules() -> list[tuple[EarningRule, frozenset[int]]]:
+def _spend_rules(
+    *, category_ids: set[int], latest: date
+) -> list[tuple[EarningRule, frozenset[int]]]:
+    """The active category_spend rules worth points that started by ``latest`` and reward
+    one of ``category_ids``, each with those of its categories among them.
+
+    Runs on every expense written: one query when no rule applies (the usual case), two
+    when some do (the rules, then their categories).
+    """
+    rewarding = EarningRule.categories.through.objects.filter(category_id__in=category_ids)
     rules = EarningRule.objects.filter(
-        kind=EarningRule.Kind.CATEGORY_SPEND, active=True
-    ).prefetch_related(Prefetch("categories", queryset=Category.objects.only("pk")))
-    return [
-        (rule, frozenset(category.pk for category in rule.categories.all()))
-        for rule in rules
-        if rule.points > 0
-    ]
+        kind=EarningRule.Kind.CATEGORY_SPEND,
+        active=True,
+        points__gt=0,
+        starts_on__lte=latest,
+        pk__in=rewarding.values("earningrule_id"),
+    ).prefetch_related(
+        Prefetch("categories", queryset=Category.objects.filter(pk__in=category_ids).only("pk"))
+    )
+    return [(rule, frozenset(category.pk for category in rule.categories.all())) for rule in rules]
 
 
 def points_earn_for_spending(*, user: User, transactions: Sequence[Transaction]) -> int:
@@ -222,7 +234,10 @@ def points_earn_for_spending(*, user: User, transactions: Sequence[Transaction])
     ]
     if not candidates:
         return 0
-    rules = _spend_rules()
+    rules = _spend_rules(
+        category_ids={txn.category_id for txn in candidates},
+        latest=max(txn.txn_date for txn in candidates),
+    )
     matches = [
         (txn, rule)
         for txn in candidates
@@ -290,12 +305,12 @@ def points_reverse_for_transactions(*, user: User, transaction_ids: Sequence[int
     )
     earned: list[PointsEntry] = []
     # In chunks: undoing an import deletes more rows than one query may name (SQLite).
-    for start in range(0, len(ids), _CAUSE_LOOKUP_MAX):
-        earned.extend(earnings.filter(transaction_id__in=ids[start : start + _CAUSE_LOOKUP_MAX]))
+    for chunk in chunked(ids):
+        earned.extend(earnings.filter(transaction_id__in=chunk))
     earned.sort(key=lambda entry: entry.pk)
     if not earned:
         return 0
-    programme = _lock_programme(earned[0].programme)
+    programme = _lock_programme(earned[0].programme_id)
     reversed_causes = set(
         PointsEntry.objects.filter(
             programme=programme, cause__in=[f"spend-reversed:{entry.pk}" for entry in earned]
@@ -400,7 +415,7 @@ def points_redeem(*, programme: RewardProgramme, points: int, account: BankAccou
     if credit > MONEY_MAX:
         raise ValidationError({"points": "That is more than one credit can hold."})
 
-    locked = _lock_programme(programme)
+    locked = _lock_programme(programme.pk)
     balance = selectors.programme_balance(programme=locked)
     if points > balance:
         raise ValidationError(
@@ -463,7 +478,7 @@ def points_adjust(
         raise ValidationError({"reason": "Say why the points are adjusted."})
     if len(reason) > 255:
         raise ValidationError({"reason": "At most 255 characters."})
-    locked = _lock_programme(programme)
+    locked = _lock_programme(programme.pk)
     balance = selectors.programme_balance(programme=locked)
     if balance + points < 0:
         raise ValidationError(

@@ -16,8 +16,8 @@ and an error is Django's (IntegrityError, DataError) either way. As with bulk_cr
 ``save()`` and the save signals do not run.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django.db import connections, models, router
 from django.db.models.base import ModelState
@@ -26,6 +26,18 @@ from django.utils import timezone
 
 # Rows per INSERT where bulk_create is used; Django lowers it to what the database allows.
 INSERT_BATCH_SIZE = 2000
+
+T = TypeVar("T")
+# Ids or keys per ``IN (...)`` list: below SQLite's 999 parameters of old, with room left for
+# the other parameters of a query.
+IN_LIST_CHUNK = 900
+
+
+def chunked(items: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``: for lists of ids too long for
+    one query, or one UPDATE."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def insert_rows(

@@ -1,5 +1,6 @@
-"""The one rule for which calendar dates SmartBank accepts."""
+"""The one rule for which calendar dates SmartBank accepts, and month arithmetic."""
 
+import calendar
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -29,3 +30,14 @@ def check_date_range(
                 "are not accepted."
             )
         raise ValidationError({field: message})
+
+
+def add_months(
+    day: datetime.date, months: int, *, day_of_month: int | None = None
+) -> datetime.date:
+    """``day`` moved by ``months`` (negative goes back), on ``day_of_month`` (default: its own
+    day) where the month has it, else on the month's last day: Jan 31 + 1 -> Feb 28 (29)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month += 1
+    wanted = day.day if day_of_month is None else day_of_month
+    return datetime.date(year, month, min(wanted, calendar.monthrange(year, month)[1]))

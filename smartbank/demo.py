@@ -44,6 +44,7 @@ from bills.services import bill_create
 from budgets.services import budget_create
 from rewards.models import EarningRule, RedemptionRate
 from rewards.services import points_adjust, programme_create
+from smartbank.dates import add_months
 from smartbank.money import quantize_money
 from transactions.followups import followups_paused, transactions_written
 from transactions.models import Category, Transaction
@@ -411,13 +412,6 @@ class HistoryPlan:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     transfers: list[PlannedTransfer] = field(default_factory=list)
     balances: dict[str, Decimal] = field(default_factory=dict)
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _day_in_month(year: int, month: int, day: int) -> date:
@@ -970,5 +964,10 @@ def _seed_rewards_and_alerts(*, user: User, accounts: dict[str, BankAccount], en
     transactions_written(
         user=user,
         transactions=list(recent.order_by("txn_date", "pk")),
-        accounts=[BankAccount.objects.get(pk=account.pk) for account in accounts.values()],
+        # Fresh from the database, in one query: the rows written since moved their balances.
+        accounts=list(
+            BankAccount.objects.filter(
+                pk__in=[account.pk for account in accounts.values()]
+            ).order_by("pk")
+        ),
     )

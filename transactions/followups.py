@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from accounts.models import BankAccount, User
+from smartbank.bulk import chunked
 from transactions.models import Transaction
-
-CHUNK_SIZE = 900
 
 # Set while a writer records history out of order (the demo generator writes each account's
 # rows before the transfers that fund them), when a balance on the way is not a balance
@@ -61,9 +60,7 @@ def transactions_written(
         points_earn_for_spending(user=user, transactions=rows)
         budget_alerts_check(user=user, transactions=rows)
         large_transactions_check(user=user, transactions=rows)
-    moved = {account.pk: account for account in accounts}
-    if moved:
-        low_balance_check(accounts=list(moved.values()))
+    low_balance_check(accounts=accounts)
 
 
 def categories_changed(*, user: User, transaction_ids: Iterable[int]) -> None:
@@ -79,8 +76,7 @@ def categories_changed(*, user: User, transaction_ids: Iterable[int]) -> None:
     rows: list[Transaction] = []
     # In chunks: a rule applied to years of history changes tens of thousands of rows, more
     # than one query may name (SQLite's limit on parameters).
-    for start in range(0, len(ids), CHUNK_SIZE):
-        chunk = ids[start : start + CHUNK_SIZE]
+    for chunk in chunked(ids):
         rows.extend(Transaction.objects.filter(pk__in=chunk, user=user).non_transfer())
     if rows:
         points_earn_for_spending(user=user, transactions=rows)

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import BankAccount, User
 from accounts.services import account_update, audit_record
+from smartbank.bulk import chunked
 from smartbank.dates import BOOKING_DAYS_AHEAD, check_date_range
 from smartbank.money import MONEY_MAX, quantize_money
 from transactions.followups import transactions_written
@@ -230,11 +231,9 @@ def existing_fingerprints(account_id: int, fingerprints: list[str]) -> set[str]:
     if on_account.count() <= FETCH_ALL_FINGERPRINTS_FACTOR * len(wanted):
         return wanted.intersection(on_account.values_list("fingerprint", flat=True))
     existing: set[str] = set()
-    for start in range(0, len(fingerprints), FINGERPRINT_CHUNK):
+    for chunk in chunked(fingerprints, FINGERPRINT_CHUNK):
         existing.update(
-            on_account.filter(
-                fingerprint__in=fingerprints[start : start + FINGERPRINT_CHUNK]
-            ).values_list("fingerprint", flat=True)
+            on_account.filter(fingerprint__in=chunk).values_list("fingerprint", flat=True)
         )
     return existing
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import BankAccount, User
 from accounts.services import audit_if_staff
+from smartbank.bulk import chunked
 from transactions.followups import categories_changed
 from transactions.models import (
     HAND_SET_CATEGORY_SOURCES,
@@ -323,11 +324,6 @@ def rule_preview(
     return result
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 @db_transaction.atomic
 def rule_apply(
     *,
@@ -359,14 +355,14 @@ def rule_apply(
     now = timezone.now()
     category_rows = [p for p in planned if p.new_category_id is not None]
     merchant_ids = [p.transaction_id for p in planned if p.new_merchant is not None]
-    for chunk in _chunks([p.transaction_id for p in category_rows], UPDATE_CHUNK_SIZE):
+    for chunk in chunked([p.transaction_id for p in category_rows], UPDATE_CHUNK_SIZE):
         Transaction.objects.filter(pk__in=chunk).update(
             category_id=rule.set_category_id,
             category_source=CategorySource.RULE,
             category_rule=rule,
             updated_at=now,
         )
-    for chunk in _chunks(merchant_ids, UPDATE_CHUNK_SIZE):
+    for chunk in chunked(merchant_ids, UPDATE_CHUNK_SIZE):
         Transaction.objects.filter(pk__in=chunk).update(merchant=rule.set_merchant, updated_at=now)
     category_changes_record(
         user=rule.user,
@@ -492,7 +488,7 @@ def transactions_bulk_categorize(
         if kind != Transaction.Kind.TRANSFER and old_id != new_id
     ]
     now = timezone.now()
-    for chunk in _chunks([pk for pk, _ in to_change], UPDATE_CHUNK_SIZE):
+    for chunk in chunked([pk for pk, _ in to_change], UPDATE_CHUNK_SIZE):
         Transaction.objects.filter(pk__in=chunk).update(
             category=category,
             category_source=CategorySource.BULK,

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from bills.models import NOTICE_DAYS_DEFAULT, NOTICE_DAYS_MAX, Bill, BillStatus, Recurrence
-from bills.services import BILL_EDITABLE_FIELDS
+from bills.services import BILL_EDITABLE_FIELDS, BILLER_MAX_LENGTH
 from smartbank.api_fields import CurrencyField, money_field
 from smartbank.money import CENT
 from transactions.api.serializers import CategorySlugField, OwnAccountField
@@ -55,7 +55,8 @@ class BillInputSerializer(serializers.Serializer):
     """What POST /api/v1/bills/ and PUT/PATCH /api/v1/bills/{id}/ take."""
 
     biller = serializers.CharField(
-        max_length=100, help_text="Who the bill is paid to; matched in payments' merchant."
+        max_length=BILLER_MAX_LENGTH,
+        help_text="Who the bill is paid to; matched in payments' merchant.",
     )
     amount_due = money_field(
         min_value=CENT,

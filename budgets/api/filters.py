@@ -7,16 +7,7 @@ from django_filters import rest_framework as filters
 
 from budgets.models import Budget
 from budgets.selectors import EARLIEST_YEAR, LATEST_YEAR
-from transactions import selectors as transaction_selectors
-from transactions.api.filters import CategorySlugsFilter
-from transactions.models import Category
-
-
-def _own_categories(request):
-    user = getattr(request, "user", None)
-    if not getattr(user, "is_authenticated", False):
-        return Category.objects.none()
-    return transaction_selectors.categories_for_user(user=user)
+from transactions.api.filters import CategorySlugsFilter, own_categories
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -37,7 +28,7 @@ class BudgetFilter(filters.FilterSet):
         help_text="Budgets of this month number, 1-12; with year, that one month.",
     )
     category = CategorySlugsFilter(
-        queryset=_own_categories,
+        queryset=own_categories,
         help_text="Category slugs, comma-separated, e.g. groceries,dining.",
     )
 

@@ -28,7 +28,7 @@ def _own_accounts(request):
     return selectors.bank_accounts_for_user(user=user)
 
 
-def _own_categories(request):
+def own_categories(request):
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return Category.objects.none()
@@ -119,11 +119,11 @@ class TransactionFilter(filters.FilterSet):
         lookup_expr="icontains", help_text="Merchant contains this (case-insensitive)."
     )
     category = CategorySlugsFilter(
-        queryset=_own_categories,
+        queryset=own_categories,
         help_text="A category slug, e.g. groceries (a default category or one of yours).",
     )
     categories = CategorySlugsFilter(
-        queryset=_own_categories,
+        queryset=own_categories,
         help_text="Comma-separated category slugs, e.g. groceries,dining: any of them.",
     )
     kind = filters.ChoiceFilter(
