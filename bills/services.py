@@ -442,10 +442,11 @@ def bills_match_transactions(*, user: User, transactions: Sequence[Transaction])
     """
     if _recording_payment.get():
         return []
+    user_id = user.pk
     expenses = [
         txn
         for txn in transactions
-        if txn.kind == Transaction.Kind.EXPENSE and txn.amount < 0 and txn.user_id == user.pk
+        if txn.amount < 0 and txn.kind == Transaction.Kind.EXPENSE and txn.user_id == user_id
     ]
     if not expenses:
         return []
