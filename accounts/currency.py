@@ -489,3 +489,50 @@ class RateBook:
     ) -> Decimal:
         """As ``accounts.currency.convert()``, from memory. Raises ``MissingRateError``."""
         return _apply(amount, self.rate(from_currency, to_currency, day))
+
+
+# --- Totals across currencies ---------------------------------------------------------
+
+# An amount the database summed for one currency and one day: (currency, day, amount).
+DatedAmount = tuple[str, date, Decimal]
+
+# Rates carry 28 significant digits; a product with a 14-digit amount needs more to stay exact.
+_SUM_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def rate_book_for(
+    amounts: Iterable[DatedAmount], currencies: Iterable[str] = ()
+) -> RateBook | None:
+    """The rates to convert ``amounts`` into any of ``currencies``, loaded in two queries.
+
+    None when every amount and every target is in one currency: nothing needs a rate.
+    """
+    amounts = list(amounts)
+    wanted = set(currencies) | {currency for currency, _, _ in amounts}
+    if len(wanted) < 2 or not amounts:
+        return None
+    days = [day for _, day, _ in amounts]
+    return RateBook.load(wanted, min(days), max(days))
+
+
+def converted_total(
+    amounts: Iterable[DatedAmount], currency: str, book: RateBook | None
+) -> Decimal:
+    """The sum of ``amounts``, each converted into ``currency`` at its day's rate, in cents.
+
+    Each amount is multiplied by its unrounded rate and the products are added exactly; the
+    total is rounded once, half to even, so it equals the exact sum of the converted rows
+    however the database grouped them. ``book`` must hold the rates (``rate_book_for``);
+    it may be None only when every amount is already in ``currency``. Raises
+    ``MissingRateError``.
+    """
+    total = Decimal(0)
+    with decimal.localcontext(_SUM_CONTEXT):
+        for from_currency, day, amount in amounts:
+            if from_currency == currency:
+                total += amount
+            elif book is None:
+                raise ValueError(f"A rate book is needed to convert {from_currency}.")
+            else:
+                total += amount * book.rate(from_currency, currency, day)
+    return quantize_money(total)

@@ -29,7 +29,13 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
-from accounts.currency import MissingRateError, RateBook
+from accounts.currency import (
+    DatedAmount,
+    MissingRateError,
+    RateBook,
+    converted_total,
+    rate_book_for,
+)
 from accounts.models import User
 from budgets.models import Budget
 from smartbank.dates import EARLIEST_DATE
@@ -39,11 +45,8 @@ from transactions.models import Transaction
 EARLIEST_YEAR = EARLIEST_DATE.year
 LATEST_YEAR = 9999
 PERCENT = Decimal("0.01")
-# Rates carry 28 significant digits; a product with a 14-digit amount needs more to stay exact.
-_SUM_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN)
-
 # (currency, txn_date, sum of amounts) of one category in one month
-_Entry = tuple[str, date, Decimal]
+_Entry = DatedAmount
 
 
 @dataclass(frozen=True)
@@ -148,25 +151,12 @@ def _spending_entries(condition: Q) -> dict[tuple[int, int | None, date], list[_
 
 def _rate_book(entries: Iterable[list[_Entry]], currencies: Iterable[str]) -> RateBook | None:
     """The rates the conversions need, loaded once (two queries); None when all is one currency."""
-    groups = list(entries)
-    wanted = set(currencies) | {currency for group in groups for currency, _, _ in group}
-    days = [day for group in groups for _, day, _ in group]
-    if len(wanted) < 2 or not days:
-        return None
-    return RateBook.load(wanted, min(days), max(days))
+    return rate_book_for((entry for group in entries for entry in group), currencies)
 
 
 def _spent(entries: Iterable[_Entry], currency: str, book: RateBook | None) -> Decimal:
     """Minus the exact sum of the converted amounts, rounded once. Raises MissingRateError."""
-    total = Decimal(0)
-    with decimal.localcontext(_SUM_CONTEXT):
-        for from_currency, day, amount in entries:
-            if from_currency == currency:
-                total += amount
-            else:
-                # A book always exists when some row is in another currency.
-                total += amount * book.rate(from_currency, currency, day)
-    return quantize_money(-total)
+    return -converted_total(entries, currency, book)
 
 
 def _progress(budget: Budget, spent: Decimal, today: date) -> BudgetProgress:

@@ -40,5 +40,11 @@ urlpatterns = [
         import_views.StatementImportView.as_view(),
         name="transactions-import",
     ),
+    # Before the router, whose transactions/{pk}/ would otherwise take "metrics" as a pk.
+    path("", include("insights.api.insight_urls")),
+    path("", include("insights.api.overview_urls")),
+    path("", include("insights.api.report_urls")),
+    path("", include("insights.api.export_urls")),
+    path("", include("accounts.api.currency_urls")),
     path("", include(router.urls)),
 ]

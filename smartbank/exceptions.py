@@ -5,11 +5,19 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
+from accounts.currency import MissingRateError
+
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "Request body is too large."
     default_code = "request_too_large"
+
+
+class MissingRate(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "An exchange rate this needs is missing."
+    default_code = "missing_rate"
 
 
 def request_too_large_detail() -> str:
@@ -29,7 +37,8 @@ def api_exception_handler(exc, context):
     under "detail", the key the services use for them, as one string: the shape of DRF's
     own ``{"detail": "..."}`` errors (404, 401, throttling), so a client reads "detail" one
     way whatever raised it; fields keep DRF's lists. A body over the upload limit that a
-    parser reads (a form body, which DRF reads itself) is a 413, not a 500.
+    parser reads (a form body, which DRF reads itself) is a 413, not a 500. A total that
+    needs an exchange rate nobody has stored is a 409 naming the pair and the day.
     """
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -42,4 +51,6 @@ def api_exception_handler(exc, context):
         exc = exceptions.ValidationError(messages)
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(request_too_large_detail())
+    elif isinstance(exc, MissingRateError):
+        exc = MissingRate(str(exc))
     return exception_handler(exc, context)

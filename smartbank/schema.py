@@ -7,6 +7,7 @@ permission beyond "logged in" is checked, and a 400 on reads only where filters 
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 
@@ -95,3 +96,9 @@ class AutoSchema(openapi.AutoSchema):
         if getattr(view, "throttle_classes", None):
             statuses.append("429")
         return statuses
+
+
+MISSING_RATE_RESPONSE = OpenApiResponse(
+    ErrorDetailSerializer,
+    description="An exchange rate is missing; detail names the pair and the day.",
+)

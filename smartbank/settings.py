@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "bills",
     "rewards",
     "alerts",
+    "insights",
 ]
 
 MIDDLEWARE = [

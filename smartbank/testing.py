@@ -12,6 +12,7 @@ SNAPSHOT_APPS = (
     "bills",
     "rewards",
     "alerts",
+    "insights",
     "token_blacklist",
     "auth",
 )

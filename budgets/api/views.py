@@ -21,7 +21,6 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.currency import MissingRateError
 from budgets import selectors, services
 from budgets.api.filters import BudgetFilter
 from budgets.api.serializers import (
@@ -32,19 +31,7 @@ from budgets.api.serializers import (
     MonthSummarySerializer,
 )
 from budgets.models import Budget
-from smartbank.schema import ErrorDetailSerializer
-
-
-class MissingRate(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "An exchange rate this needs is missing."
-    default_code = "missing_rate"
-
-
-MISSING_RATE_RESPONSE = OpenApiResponse(
-    ErrorDetailSerializer,
-    description="An exchange rate is missing; detail names the pair and the day.",
-)
+from smartbank.schema import MISSING_RATE_RESPONSE
 
 _PROGRESS_NOTE = (
     " Each budget carries its progress: spent (minus the sum of the category's non-transfer "
@@ -112,11 +99,6 @@ class BudgetViewSet(
         if self.action == "copy_previous":
             return MonthInputSerializer
         return BudgetSerializer
-
-    def handle_exception(self, exc):
-        if isinstance(exc, MissingRateError):
-            exc = MissingRate(str(exc))
-        return super().handle_exception(exc)
 
     def _with_progress(self, budgets) -> list[selectors.BudgetProgress]:
         return selectors.budgets_progress(budgets=budgets, today=self.request.user.today())

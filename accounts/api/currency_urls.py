@@ -1,0 +1,3 @@
+"""URL routes; included by smartbank.api_router."""
+
+urlpatterns: list = []
