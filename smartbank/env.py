@@ -7,6 +7,7 @@ deployment never turns silently into a default.
 import os
 import re
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -109,3 +110,18 @@ def env_redis_url(name: str) -> str:
             f"{name} must be a redis://, rediss:// or unix:// URL, e.g. redis://localhost:6379/0."
         )
     return url
+
+
+_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+def env_decimal(name: str, default: str, *, minimum: str | None = None) -> Decimal:
+    """A plain non-negative decimal number such as ``2.5`` (no sign, exponent or separators)."""
+    raw = os.environ.get(name)
+    text = default if raw is None or not raw.strip() else raw.strip()
+    if not _DECIMAL.match(text):
+        raise ImproperlyConfigured(f"{name} must be a decimal number like 2.5, got {raw!r}.")
+    value = Decimal(text)
+    if minimum is not None and value < Decimal(minimum):
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {text}.")
+    return value

@@ -7,6 +7,7 @@ environment (see README.md, "Production").
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pycountry
 from django.core.exceptions import ImproperlyConfigured
@@ -14,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from smartbank.env import (
     env_bool,
     env_database,
+    env_decimal,
     env_duration,
     env_int,
     env_list,
@@ -21,6 +23,7 @@ from smartbank.env import (
     env_redis_url,
     env_str,
 )
+from smartbank.money import is_currency_code
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -120,6 +123,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# SQLite (the embedded default) builds a covering index without its INCLUDE columns: the
+# index still serves its key columns, and PostgreSQL, where the columns matter, has them.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache and Celery ---------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL")
@@ -177,6 +183,12 @@ AUTH_PASSWORD_VALIDATORS = [
 BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR").upper()
 if pycountry.currencies.get(alpha_3=BASE_CURRENCY) is None:
     raise ImproperlyConfigured(f"BASE_CURRENCY must be an ISO 4217 code, got {BASE_CURRENCY!r}.")
+# The currency of the staff portfolio's totals across all customers (/api/v1/staff/portfolio/).
+REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "EUR").upper()
+if not is_currency_code(REPORTING_CURRENCY):
+    raise ImproperlyConfigured(
+        f"REPORTING_CURRENCY must be an ISO 4217 currency code, got {REPORTING_CURRENCY!r}."
+    )
 
 # --- API ----------------------------------------------------------------------------
 AUTH_THROTTLE_RATE = env_rate("AUTH_THROTTLE_RATE", "10/min")
@@ -248,9 +260,31 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Exchange rates -----------------------------------------------------------------
+# The daily job (accounts.tasks.ecb_rates_refresh_task) downloads this. The 90-day file,
+# not the daily one, so the days a missed or failed run skipped are filled the next day.
+# The ECB's eurofxref XML, CSV or zip files are read; an http(s) URL only.
 ECB_RATES_URL = env_str(
-    "ECB_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
+    "ECB_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml"
 )
+try:
+    _ecb_url = urlsplit(ECB_RATES_URL)
+    _ecb_url_valid = _ecb_url.scheme in {"http", "https"} and bool(_ecb_url.hostname)
+    _ecb_url.port  # noqa: B018 - raises ValueError for a port that is not a number
+except ValueError:
+    _ecb_url_valid = False
+if not _ecb_url_valid:
+    raise ImproperlyConfigured(
+        f"ECB_RATES_URL must be an http:// or https:// URL with a host, got {ECB_RATES_URL!r}."
+    )
+# Seconds the download may wait for the server at each step (connecting, each read).
+ECB_RATES_TIMEOUT = env_int("ECB_RATES_TIMEOUT", 30, minimum=1)
+# A larger body is refused unread: the 90-day XML is ~100 KB, the whole history's ~6 MB.
+ECB_RATES_MAX_BYTES = env_int("ECB_RATES_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# A server that cannot be reached (or answers 5xx/429) is tried again this many times,
+# waiting ECB_RATES_RETRY_BACKOFF seconds, then twice that, ... up to ..._BACKOFF_MAX.
+ECB_RATES_MAX_RETRIES = env_int("ECB_RATES_MAX_RETRIES", 4, minimum=0)
+ECB_RATES_RETRY_BACKOFF = env_int("ECB_RATES_RETRY_BACKOFF", 300, minimum=1)
+ECB_RATES_RETRY_BACKOFF_MAX = env_int("ECB_RATES_RETRY_BACKOFF_MAX", 3600, minimum=1)
 
 # --- Statement import -------------------------------------------------------------
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -258,6 +292,26 @@ IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024, minim
 BANK_FIXTURES_DIR = Path(
     env_str("BANK_FIXTURES_DIR") or BASE_DIR.parent / "shared" / "bank_fixtures"
 )
+
+# --- Statements and exports (insights.exports) --------------------------------------
+# The bank's name and postal address at the head of every PDF statement; address lines
+# are separated by "|", as an address line may itself hold commas.
+BANK_NAME = env_str("BANK_NAME", "SmartBank")
+BANK_ADDRESS = [
+    line.strip()
+    for line in env_str("BANK_ADDRESS", "SmartBank Ltd|1 Example Street|London EC1A 1AA").split("|")
+    if line.strip()
+]
+# A statement covers at most this many days and this many transactions (a clear 400
+# beyond), so one request cannot hold a worker for minutes: 3,000 rows render in about
+# 20 s and 0.5 GB (the README's figures).
+EXPORT_PDF_MAX_DAYS = env_int("EXPORT_PDF_MAX_DAYS", 366, minimum=1)
+EXPORT_PDF_MAX_ROWS = env_int("EXPORT_PDF_MAX_ROWS", 3000, minimum=1)
+# Statements a customer may have waiting or being made at once.
+EXPORT_PDF_MAX_UNFINISHED = env_int("EXPORT_PDF_MAX_UNFINISHED", 3, minimum=1)
+# Seconds: a statement still "running" this long after its task claimed it is taken as
+# abandoned (its worker died) and is made again by the task's next delivery.
+EXPORT_RENDER_TIMEOUT = env_int("EXPORT_RENDER_TIMEOUT", 600, minimum=30)
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -302,6 +356,43 @@ BILL_MATCH_DAYS = env_int("BILL_MATCH_DAYS", 7, minimum=0)
 # Bills are entered by the customer: at most this many earn on-time points per customer and
 # month, so making bills to pay them cannot mint points without end.
 REWARDS_BILLS_PER_MONTH = env_int("REWARDS_BILLS_PER_MONTH", 15, minimum=0)
+
+# --- Unusual spending alerts (alerts.unusual) ---------------------------------------
+# A customer's pattern is their own payments in the UNUSUAL_HISTORY_DAYS before a payment,
+# in their base currency; a category or merchant with fewer than UNUSUAL_MIN_SAMPLE of them
+# has no pattern yet. A payment is unusual for it when it is at least UNUSUAL_AMOUNT_FACTOR
+# times the median, UNUSUAL_MAD_SCORE robust deviations above it (1.4826 x MAD, floored at
+# UNUSUAL_MAD_FLOOR_PERCENT of the median so near-constant series do not flood), and fewer
+# than UNUSUAL_PRECEDENT_PERCENT (and two) of the earlier payments were even half as large.
+UNUSUAL_HISTORY_DAYS = env_int("UNUSUAL_HISTORY_DAYS", 365, minimum=28)
+UNUSUAL_MIN_SAMPLE = env_int("UNUSUAL_MIN_SAMPLE", 8, minimum=3)
+UNUSUAL_AMOUNT_FACTOR = env_decimal("UNUSUAL_AMOUNT_FACTOR", "3", minimum="1")
+UNUSUAL_MAD_SCORE = env_decimal("UNUSUAL_MAD_SCORE", "5", minimum="1")
+UNUSUAL_MAD_FLOOR_PERCENT = env_int("UNUSUAL_MAD_FLOOR_PERCENT", 10, minimum=1)
+UNUSUAL_PRECEDENT_PERCENT = env_int("UNUSUAL_PRECEDENT_PERCENT", 3, minimum=0)
+# The first payment at a merchant is large at UNUSUAL_NEW_MERCHANT_FACTOR times the median
+# of all the customer's payments, once they have UNUSUAL_NEW_MERCHANT_MIN_HISTORY of them.
+UNUSUAL_NEW_MERCHANT_FACTOR = env_decimal("UNUSUAL_NEW_MERCHANT_FACTOR", "4", minimum="1")
+UNUSUAL_NEW_MERCHANT_MIN_HISTORY = env_int("UNUSUAL_NEW_MERCHANT_MIN_HISTORY", 20, minimum=1)
+# A category's month is unusual at UNUSUAL_MONTH_FACTOR times its mean spending and number
+# of payments over the trailing UNUSUAL_MONTH_TRAILING months (at least
+# UNUSUAL_MONTH_MIN_HISTORY full months of history), for a category paid at least
+# UNUSUAL_MONTH_MIN_PAYMENTS times a month, when the excess is at least
+# UNUSUAL_MONTH_MIN_SHARE_PERCENT of the customer's mean monthly spending.
+UNUSUAL_MONTH_FACTOR = env_decimal("UNUSUAL_MONTH_FACTOR", "2.5", minimum="1")
+UNUSUAL_MONTH_TRAILING = env_int("UNUSUAL_MONTH_TRAILING", 6, minimum=1)
+UNUSUAL_MONTH_MIN_HISTORY = env_int("UNUSUAL_MONTH_MIN_HISTORY", 3, minimum=1)
+UNUSUAL_MONTH_MIN_PAYMENTS = env_decimal("UNUSUAL_MONTH_MIN_PAYMENTS", "4", minimum="1")
+UNUSUAL_MONTH_MIN_SHARE_PERCENT = env_int("UNUSUAL_MONTH_MIN_SHARE_PERCENT", 2, minimum=0)
+if UNUSUAL_PRECEDENT_PERCENT > 100:
+    raise ImproperlyConfigured(
+        f"UNUSUAL_PRECEDENT_PERCENT must be at most 100, got {UNUSUAL_PRECEDENT_PERCENT}."
+    )
+if UNUSUAL_MONTH_MIN_HISTORY > UNUSUAL_MONTH_TRAILING:
+    raise ImproperlyConfigured(
+        f"UNUSUAL_MONTH_MIN_HISTORY ({UNUSUAL_MONTH_MIN_HISTORY}) cannot be more than "
+        f"UNUSUAL_MONTH_TRAILING ({UNUSUAL_MONTH_TRAILING})."
+    )
 
 # --- Internationalisation and time --------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -373,5 +464,7 @@ LOGGING = {
         # Our request log replaces Django's, which would log each request a second time.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # WeasyPrint logs every step and page of a statement at INFO; its warnings stay.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
