@@ -52,7 +52,20 @@ class _Group:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def grouped_totals(
+@dataclass(frozen=True)
+class Totals:
+    """What ``totals_by`` found: each group's totals, and the totals over every row.
+
+    ``overall`` converts every row's sums together and rounds once, so with rows in another
+    currency it may differ by a cent from the sum of the rounded groups; with no rows its
+    sums are ``0.00`` and its counts 0.
+    """
+
+    groups: dict[tuple, dict[str, Any]]
+    overall: dict[str, Any]
+
+
+def totals_by(
     rows: QuerySet,
     *,
     currency: str,
@@ -60,12 +73,12 @@ def grouped_totals(
     sums: Mapping[str, Aggregate],
     counts: Mapping[str, Aggregate] | None = None,
     book: RateBook | None = None,
-) -> dict[tuple, dict[str, Any]]:
-    """Each group's ``sums`` in ``currency`` and its ``counts``, keyed by the group's values.
+) -> Totals:
+    """Each group's ``sums`` in ``currency`` and its ``counts``, and the same over all rows.
 
     ``rows`` is a transaction queryset already filtered (owner, dates, kinds); ``group_by``
-    names the keys (a field name or an expression, e.g. ``TruncMonth("txn_date")``), and the
-    result is keyed by the tuple of their values in that order (``()`` for no grouping).
+    names the keys (a field name or an expression, e.g. ``TruncMonth("txn_date")``), and
+    ``groups`` is keyed by the tuple of their values in that order (``()`` for no grouping).
     ``sums`` are money aggregates over ``amount`` (``MONEY_IN``, ``MONEY_OUT``, ``NET``), each
     returned converted and rounded once; ``counts`` are counts returned as ints. A group with
     no rows is absent; a sum with no rows in a present group is ``0.00``.
@@ -88,6 +101,7 @@ def grouped_totals(
         .annotate(**sums, **counts)
     )
     groups: dict[tuple, _Group] = defaultdict(_Group)
+    everything = _Group()
     foreign: list[DatedAmount] = []
     for row in values:
         key = tuple(row[f"key_{i}"] for i in range(len(group_by)))
@@ -98,29 +112,37 @@ def grouped_totals(
             if amount is None:
                 continue
             group.amounts[name].append((from_currency, day, amount))
+            everything.amounts[name].append((from_currency, day, amount))
             if from_currency != currency:
                 foreign.append((from_currency, day, amount))
         for name in counts:
             group.counts[name] += row[name] or 0
+            everything.counts[name] += row[name] or 0
     if book is None and foreign:
         book = rate_book_for(foreign, {currency})
-    result: dict[tuple, dict[str, Any]] = {}
-    for key, group in groups.items():
+
+    def converted(group: _Group) -> dict[str, Any]:
         totals: dict[str, Any] = {
             name: converted_total(group.amounts.get(name, ()), currency, book) for name in sums
         }
         totals.update({name: group.counts.get(name, 0) for name in counts})
-        result[key] = totals
-    return result
+        return totals
+
+    return Totals(
+        groups={key: converted(group) for key, group in groups.items()},
+        overall=converted(everything),
+    )
+
+
+def grouped_totals(rows: QuerySet, **kwargs) -> dict[tuple, dict[str, Any]]:
+    """``totals_by``'s groups alone."""
+    return totals_by(rows, **kwargs).groups
 
 
 def _expression(value: str | Expression) -> Expression:
     return F(value) if isinstance(value, str) else value
 
 
-def total(rows: QuerySet, *, currency: str, sums: Mapping[str, Aggregate], **kwargs) -> dict:
-    """``grouped_totals`` with no grouping: one dict of totals, zeros when there are no rows."""
-    found = grouped_totals(rows, currency=currency, sums=sums, **kwargs).get(())
-    if found is not None:
-        return found
-    return {name: ZERO for name in sums} | {name: 0 for name in kwargs.get("counts") or {}}
+def total(rows: QuerySet, **kwargs) -> dict[str, Any]:
+    """``totals_by`` with no grouping: one dict of totals, zeros when there are no rows."""
+    return totals_by(rows, **kwargs).overall
