@@ -1,3 +1,13 @@
 """URL routes; included by smartbank.api_router."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from insights.api import overview_views
+
+urlpatterns = [
+    path(
+        "dashboard/overview/",
+        overview_views.DashboardOverviewView.as_view(),
+        name="dashboard-overview",
+    ),
+]
