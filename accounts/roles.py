@@ -2,7 +2,8 @@
 
 admin: may change everything. auditor: may view everything and change nothing.
 support: may view customers, their accounts and transactions, and what a customer asks
-them about (budgets, bills, reward points, alerts and the messages sent), and change no money.
+them about (budgets, bills, reward points, alerts and the messages sent, statements), and
+change no money.
 """
 
 from django.db.models import Q
@@ -21,6 +22,8 @@ SUPPORT_VIEWABLE_MODELS = (
     "pointsentry",
     "alert",
     "notification",
+    # PDF statements' status, figures and errors ("my statement failed"); not the file.
+    "export",
 )
 
 

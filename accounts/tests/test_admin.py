@@ -35,6 +35,7 @@ from accounts.tests.factories import (
 from alerts.tests.factories import AlertFactory, AlertSubscriptionFactory, NotificationFactory
 from bills.tests.factories import BillFactory
 from budgets.tests.factories import BudgetFactory
+from insights.tests.factories import ExportFactory
 from rewards.tests.factories import (
     EarningRuleFactory,
     PointsEntryFactory,
@@ -115,6 +116,7 @@ def make_one_of_each() -> dict:
     )
     ImportBatchFactory(account=account)
     ImportProfileFactory(account=account)
+    ExportFactory(account=account)
     BudgetFactory(user=customer, category=category)
     BillFactory(account=account)
     alert = AlertFactory(user=customer)

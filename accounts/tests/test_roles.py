@@ -24,6 +24,7 @@ from accounts.tests.test_admin import (
 from alerts.models import Alert, Notification
 from bills.models import Bill
 from budgets.models import Budget
+from insights.models import Export
 from rewards.models import PointsEntry, RewardProgramme
 from smartbank.testing import database_snapshot
 from transactions.models import Category, Transaction
@@ -41,6 +42,7 @@ SUPPORT_MODELS = (
     PointsEntry,
     Alert,
     Notification,
+    Export,
 )
 
 

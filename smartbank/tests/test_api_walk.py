@@ -16,6 +16,7 @@ from alerts.tests.factories import AlertFactory, AlertSubscriptionFactory
 from bills.tests.factories import BillFactory
 from budgets.tests.factories import BudgetFactory
 from conftest import client_for
+from insights.tests.factories import ExportFactory
 from rewards.services import programme_for
 from smartbank.testing import database_snapshot
 from transactions.rule_services import rule_create
@@ -61,6 +62,10 @@ OBJECT_FACTORIES = {
     # row cannot be addressed at all: its id is no alert type, a 404 that changes nothing.
     "/api/v1/alerts/subscriptions/": lambda owner: AlertSubscriptionFactory(user=owner),
     "/api/v1/rewards/": lambda owner: programme_for(owner),
+    # A report's object is the customer it is about.
+    "/api/v1/reports/account-summary/": lambda owner: owner,
+    "/api/v1/reports/transaction-trends/": lambda owner: owner,
+    "/api/v1/exports/": lambda owner: ExportFactory(account=BankAccountFactory(user=owner)),
 }
 
 TEN_MB = 10 * 1024 * 1024
