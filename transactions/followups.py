@@ -49,6 +49,7 @@ def transactions_written(
     if _paused.get():
         return
     from alerts.evaluators import large_transactions_check, low_balance_check
+    from alerts.unusual import unusual_spending_check
     from bills.services import bills_match_transactions
     from budgets.services import budget_alerts_check
     from rewards.services import points_earn_for_spending
@@ -65,6 +66,7 @@ def transactions_written(
         budget_alerts_check(user=user, transactions=rows)
     if expenses:
         large_transactions_check(user=user, transactions=expenses)
+        unusual_spending_check(user=user, transactions=expenses)
     low_balance_check(accounts=accounts)
 
 
