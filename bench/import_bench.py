@@ -557,20 +557,6 @@ def _create_rules(user, specs: list[RuleSpec]) -> None:
         )
 
 
-def _delete_customer(user) -> None:
-    """Remove everything the run created. The customer's accounts go with their rows, so no
-    balance is left that disagrees with its transactions."""
-    from django.db import transaction as db_transaction
-
-    from transactions.models import ImportBatch, Transaction
-
-    with db_transaction.atomic():
-        Transaction.objects.filter(user=user).delete()
-        ImportBatch.objects.filter(user=user).delete()
-        user.bank_accounts.all().delete()
-        user.delete()
-
-
 def _verify(result: BenchResult, *, account, rows: list[StatementRow], specs: list[RuleSpec]):
     from transactions.models import Transaction
     from transactions.services import ledger_differences
@@ -633,7 +619,9 @@ def run_bench(*, rows: int, style: str, keep: bool = False) -> BenchResult:
         return result
     finally:
         if not keep:
-            _delete_customer(user)
+            from smartbank.demo import demo_customer_delete
+
+            demo_customer_delete(user)
 
 
 def _phases(run: ImportRun) -> str:

@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from django.db import connection
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
@@ -971,3 +972,41 @@ def _seed_rewards_and_alerts(*, user: User, accounts: dict[str, BankAccount], en
             ).order_by("pk")
         ),
     )
+
+
+def demo_customer_delete(user: User) -> None:
+    """Remove a generated customer (a benchmark's) and everything theirs.
+
+    Set-based SQL: an ORM delete would load a million ids to null the links to them one
+    list at a time, and the points ledger is PROTECTed, as no product path deletes it.
+    """
+
+    with db_transaction.atomic(), connection.cursor() as cursor:
+        params = {"user": user.pk}
+        cursor.execute(
+            "UPDATE transactions_transaction SET counterpart_id = NULL "
+            "WHERE user_id = %(user)s AND counterpart_id IS NOT NULL",
+            params,
+        )
+        cursor.execute(
+            "UPDATE bills_bill SET paid_transaction_id = NULL, previous_id = NULL "
+            "WHERE user_id = %(user)s",
+            params,
+        )
+        cursor.execute(
+            "UPDATE rewards_pointsentry SET transaction_id = NULL WHERE transaction_id IN "
+            "(SELECT id FROM transactions_transaction WHERE user_id = %(user)s)",
+            params,
+        )
+        # A points ledger is never edited in the product (PROTECT); the whole customer goes.
+        cursor.execute(
+            "DELETE FROM rewards_pointsentry WHERE programme_id IN "
+            "(SELECT id FROM rewards_rewardprogramme WHERE user_id = %(user)s)",
+            params,
+        )
+        cursor.execute("DELETE FROM transactions_categorychange WHERE user_id = %(user)s", params)
+        cursor.execute("DELETE FROM transactions_transaction WHERE user_id = %(user)s", params)
+        cursor.execute("DELETE FROM transactions_importbatch WHERE user_id = %(user)s", params)
+        user.bills.all().delete()
+        user.bank_accounts.all().delete()
+        user.delete()
