@@ -27,10 +27,9 @@ from datetime import date
 from decimal import Decimal
 from http.client import HTTPException
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
 from django.conf import settings
 
 # The CSV reader's own day and rate parsing, so both formats accept exactly the same values.
@@ -43,6 +42,7 @@ from accounts.currency import (
     parse_ecb_csv,
     rates_import,
 )
+from smartbank.xmltree import parse_with_lines
 
 logger = logging.getLogger(__name__)
 
@@ -126,27 +126,9 @@ def fetch_ecb_bytes(url: str, *, timeout: float, max_bytes: int) -> bytes:
 # --- Parsing ----------------------------------------------------------------------------
 
 
-class _LineTreeBuilder(TreeBuilder):
-    """A TreeBuilder that remembers the line each element starts on, for error messages."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parser: DefusedXMLParser | None = None
-        self.lines: dict[int, int] = {}
-
-    def start(self, tag, attrs):
-        element = super().start(tag, attrs)
-        self.lines[id(element)] = self.parser.parser.CurrentLineNumber
-        return element
-
-
 def _parse_xml(data: bytes) -> tuple[Element, dict[int, int]]:
-    builder = _LineTreeBuilder()
-    parser = DefusedXMLParser(target=builder, forbid_dtd=True)
-    builder.parser = parser
     try:
-        parser.feed(data)
-        root = parser.close()
+        root, lines = parse_with_lines(data)
     except DefusedXmlException:
         raise EcbFileError(
             "The XML declares a DTD or entities, which the ECB's files never do; refused."
@@ -154,7 +136,7 @@ def _parse_xml(data: bytes) -> tuple[Element, dict[int, int]]:
     except ParseError as exc:
         # expat's message names the line and column: "unclosed token: line 996, column 3".
         raise EcbFileError(f"Not well-formed XML: {exc}.") from None
-    return root, builder.lines
+    return root, lines
 
 
 def parse_ecb_xml(data: bytes) -> list[tuple[date, str, Decimal]]:

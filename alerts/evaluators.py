@@ -53,13 +53,12 @@ def _rate_book(currencies: set[str], start: date, end: date) -> RateBook:
 # --- Large transactions ---------------------------------------------------------------
 
 
-def large_transactions_check(*, user: User, transactions: Iterable) -> None:
-    """Raise large_transaction for each recent expense at or over the user's threshold.
+def recent_expenses(*, user: User, transactions: Iterable) -> list:
+    """The expenses among ``transactions`` dated on or after the user's recent cutoff.
 
-    Recent: txn_date within ALERT_RECENT_DAYS of the user's today. The absolute amount is
-    converted to the base currency at the rate of its txn_date. Transfers and income are
-    ignored. Key ``large_transaction:{txn.pk}``: once per transaction, however often it is
-    written. Queries: the preference, the rates when currencies differ, the raise.
+    Those are the rows a write may raise alerts for (importing years of history raises none
+    for the old rows). They must be saved: alert keys carry the row's id, and an unsaved
+    row would share the key "None" with others.
     """
     from transactions.models import Transaction
 
@@ -69,11 +68,22 @@ def large_transactions_check(*, user: User, transactions: Iterable) -> None:
         for txn in transactions
         if txn.kind == Transaction.Kind.EXPENSE and txn.amount < 0 and txn.txn_date >= cutoff
     ]
+    if any(txn.pk is None for txn in rows):
+        raise ValueError("Alerts are checked on saved transactions (with ids) only.")
+    return rows
+
+
+def large_transactions_check(*, user: User, transactions: Iterable) -> None:
+    """Raise large_transaction for each recent expense at or over the user's threshold.
+
+    Recent: txn_date within ALERT_RECENT_DAYS of the user's today. The absolute amount is
+    converted to the base currency at the rate of its txn_date. Transfers and income are
+    ignored. Key ``large_transaction:{txn.pk}``: once per transaction, however often it is
+    written. Queries: the preference, the rates when currencies differ, the raise.
+    """
+    rows = recent_expenses(user=user, transactions=transactions)
     if not rows:
         return
-    if any(txn.pk is None for txn in rows):
-        # The key is the row's id: an unsaved row would share the key "None" with others.
-        raise ValueError("large_transactions_check needs saved transactions (with ids).")
     preference = alert_preferences(user)[AlertType.LARGE_TRANSACTION]
     if not preference.enabled:
         return

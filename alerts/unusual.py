@@ -55,9 +55,10 @@ from django.db.models import Min
 
 from accounts.currency import MissingRateError, RateBook
 from accounts.models import User
+from alerts.evaluators import recent_expenses
 from alerts.models import AlertType, Severity
 from alerts.selectors import alert_preferences
-from alerts.services import AlertSpec, alerts_raise, recent_cutoff
+from alerts.services import AlertSpec, alerts_raise
 from smartbank.dates import add_months
 from smartbank.money import format_money, quantize_money
 
@@ -636,19 +637,12 @@ def unusual_spending_check(*, user: User, transactions: Iterable) -> int:
     Nothing when the customer turned the alert off. See the module docstring for the rules,
     the keys and the queries.
     """
-    from transactions.models import Category, Transaction
+    from transactions.models import Category
 
     today = user.today()
-    cutoff = recent_cutoff(user=user)
-    candidates = [
-        txn
-        for txn in transactions
-        if txn.kind == Transaction.Kind.EXPENSE and txn.amount < 0 and txn.txn_date >= cutoff
-    ]
+    candidates = recent_expenses(user=user, transactions=transactions)
     if not candidates:
         return 0
-    if any(txn.pk is None for txn in candidates):
-        raise ValueError("unusual_spending_check needs saved transactions (with ids).")
     if not alert_preferences(user)[AlertType.UNUSUAL_SPENDING].enabled:
         return 0
 

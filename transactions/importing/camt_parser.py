@@ -37,10 +37,11 @@ What a customer gets
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
+
+from smartbank.xmltree import parse_with_lines
 
 from .base import ParsedAccount, ParsedRow, ParsedStatement, StatementError
 
@@ -48,20 +49,6 @@ CAMT053_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\
 OTHER_CAMT = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.\d{3})")
 NOT_BOOKED = frozenset({"PDNG", "INFO", "FUTR"})
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
-
-
-class _LineTreeBuilder(TreeBuilder):
-    """A TreeBuilder that remembers the line each element starts on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parser: DefusedXMLParser | None = None
-        self.lines: dict[int, int] = {}
-
-    def start(self, tag, attrs):
-        element = super().start(tag, attrs)
-        self.lines[id(element)] = self.parser.parser.CurrentLineNumber
-        return element
 
 
 def parse_camt053(data: bytes) -> ParsedStatement:
@@ -111,12 +98,8 @@ def _parse_xml(data: bytes) -> tuple[Element, dict[int, int]]:
             data.decode("utf-8")
         except UnicodeDecodeError:
             data = data.decode("cp1252", errors="replace").encode("utf-8")
-    builder = _LineTreeBuilder()
-    parser = DefusedXMLParser(target=builder, forbid_dtd=True)
-    builder.parser = parser
     try:
-        parser.feed(data)
-        root = parser.close()
+        root, lines = parse_with_lines(data)
     except DefusedXmlException as error:
         raise StatementError(
             "The file declares a DTD or XML entities, which bank statements never do; "
@@ -128,7 +111,7 @@ def _parse_xml(data: bytes) -> tuple[Element, dict[int, int]]:
             f"The file is not well-formed XML (line {line}): it may be truncated or damaged. "
             "Download the statement again."
         ) from error
-    return root, builder.lines
+    return root, lines
 
 
 # --- values ---------------------------------------------------------------------------------
