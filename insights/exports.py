@@ -205,7 +205,9 @@ def statement_for(
             f"The period holds more than {max_rows:,} transactions, the most a statement "
             "takes; ask for a shorter period."
         )
-    opening = locked.opening_balance + outside["before"]
+    # SQLite sums decimals as floats (2314.81999999997): back to cents before comparing.
+    before, after = quantize_money(outside["before"]), quantize_money(outside["after"])
+    opening = locked.opening_balance + before
     balance, money_in, money_out = opening, ZERO, ZERO
     lines = []
     for txn_date, description, merchant, amount in period:
@@ -216,7 +218,7 @@ def statement_for(
             money_out -= amount
         text, detail = _line_texts(description, merchant)
         lines.append(StatementLine(txn_date, text, detail, amount, balance))
-    ledger_closing = locked.balance - outside["after"]
+    ledger_closing = locked.balance - after
     if balance != ledger_closing:
         logger.error(
             "statement of account %s disagrees with the ledger: rows give %s, balance gives %s",

@@ -31,6 +31,7 @@ from alerts.models import Alert, AlertType
 from bills.models import Bill, BillStatus
 from insights.aggregates import NET, grouped_totals
 from insights.selectors import MONTH, CashFlow, InsightScope, cash_flow
+from smartbank.money import quantize_money
 from transactions.models import Transaction
 
 # A customer id in a URL: digits, and few enough to fit a bigint column.
@@ -280,6 +281,9 @@ def deposits(*, currency: str, day: datetime.date) -> Deposits:
         .values("currency")
         .annotate(balance=Sum("balance"), accounts=Count("id"))
     )
+    # SQLite sums decimals as floats: back to cents at the edge.
+    for row in rows:
+        row["balance"] = quantize_money(row["balance"])
     amounts = [(row["currency"], day, row["balance"]) for row in rows]
     total = converted_total(amounts, currency, rate_book_for(amounts, {currency}))
     return Deposits(
@@ -406,7 +410,7 @@ def overdue_bills() -> list[OverdueLine]:
     amount_due: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         bills[row["currency"]] += row["bills"]
-        amount_due[row["currency"]] += row["amount_due"]
+        amount_due[row["currency"]] += quantize_money(row["amount_due"])
     return [
         OverdueLine(currency=code, bills=bills[code], amount_due=amount_due[code])
         for code in sorted(bills)

@@ -588,7 +588,8 @@ def _finish_failed(batch: ImportBatch, message: str) -> ImportBatch:
 
 def balance_on(account: BankAccount, day: date) -> Decimal:
     total = account.transactions.filter(txn_date__lte=day).aggregate(total=Sum("amount"))["total"]
-    return account.opening_balance + (total or Decimal("0.00"))
+    # SQLite sums decimals as floats (10410.32000000002): round the sum back to cents.
+    return account.opening_balance + quantize_money(total or 0)
 
 
 def reconciliation_report(

@@ -458,3 +458,25 @@ def test_rows_added_after_the_request_past_the_limit_fail_it_clearly(account, se
         "The period holds more than 2 transactions, the most a statement takes; ask for a "
         "shorter period."
     )
+
+
+def test_sums_that_floats_cannot_hold_exactly_still_agree_with_the_ledger(account):
+    """SQLite adds decimals as floats (a sum such as 2314.81999999997): the opening and
+    closing balances come back to cents before they are compared with the ledger."""
+    before = TODAY.replace(day=1) - datetime.timedelta(days=40)
+    after = TODAY - datetime.timedelta(days=1)
+    # Large amounts that nearly cancel: their float sum is off in the 12th digit.
+    amounts = [Decimal("12345.67"), Decimal("-12345.66"), Decimal("3.33")] * 100
+    add_rows(account, [(before, amount) for amount in amounts])
+    add_rows(account, [(TODAY, amount) for amount in amounts[:100]])
+    date_from = TODAY.replace(day=1) - datetime.timedelta(days=5)
+
+    statement = exports.statement_for(
+        account=account, date_from=date_from, date_to=after, max_rows=10
+    )
+
+    account.refresh_from_db()
+    expected_opening = Decimal("1000.00") + sum(amounts)
+    assert statement.opening_balance == expected_opening
+    assert statement.closing_balance == expected_opening
+    assert account.balance == expected_opening + sum(amounts[:100])
