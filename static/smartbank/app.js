@@ -1,0 +1,63 @@
+/* SmartBank's shared page script: formatting by the customer's locale, and calls to the
+   JSON API with the session cookie and the CSRF token (the API takes JWT first, then the
+   session; a page never holds a token). */
+(function () {
+  "use strict";
+  const body = document.body;
+  const locale = body.dataset.locale || "en-US";
+  const csrfToken = () => {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  };
+
+  /** Money from the API's string ("-12.50") with its currency, in the customer's locale.
+   *  Intl formats from a string without going through a float. */
+  function money(amount, currency) {
+    if (amount === null || amount === undefined || amount === "") return "–";
+    return new Intl.NumberFormat(locale, { style: "currency", currency: currency }).format(amount);
+  }
+
+  /** An ISO date ("2026-11-22") as a date in the customer's locale, never shifted by a zone. */
+  function day(iso) {
+    if (!iso) return "–";
+    const [y, m, d] = iso.split("-").map(Number);
+    return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" })
+      .format(new Date(Date.UTC(y, m - 1, d)));
+  }
+
+  async function api(path, { method = "GET", body: payload, query } = {}) {
+    const url = new URL(path, window.location.origin);
+    Object.entries(query || {}).forEach(([key, value]) => {
+      if (value !== "" && value !== null && value !== undefined) url.searchParams.set(key, value);
+    });
+    const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+    if (method !== "GET") {
+      options.headers["X-CSRFToken"] = csrfToken();
+      if (payload !== undefined) {
+        options.headers["Content-Type"] = "application/json";
+        options.body = JSON.stringify(payload);
+      }
+    }
+    const response = await fetch(url, options);
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = new Error((data && data.detail) || `The request failed (${response.status}).`);
+      error.status = response.status;
+      error.data = data;
+      throw error;
+    }
+    return data;
+  }
+
+  /** Every element with data-money="amount" data-currency="EUR" rendered in the locale. */
+  function formatPage(root = document) {
+    root.querySelectorAll("[data-money]").forEach((node) => {
+      node.textContent = money(node.dataset.money, node.dataset.currency || body.dataset.currency);
+      if (Number(node.dataset.money) < 0) node.classList.add("negative");
+    });
+    root.querySelectorAll("[data-day]").forEach((node) => { node.textContent = day(node.dataset.day); });
+  }
+
+  window.SmartBank = { api, money, day, formatPage, locale };
+  document.addEventListener("DOMContentLoaded", () => formatPage());
+})();
