@@ -15,4 +15,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("insights.urls")),
+    path("accounts/", include("accounts.account_urls")),
+    path("transactions/", include("transactions.urls")),
+    path("budgets/", include("budgets.urls")),
+    path("bills/", include("bills.urls")),
+    path("rewards/", include("rewards.urls")),
+    path("alerts/", include("alerts.urls")),
 ]
