@@ -1,4 +1,26 @@
 """Web pages; included by smartbank.urls."""
 
+from django.urls import path
+
+from transactions import import_views, rule_web_views, views
+
 app_name = "transactions-web"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.TransactionListView.as_view(), name="list"),
+    path("new/", views.TransactionCreateView.as_view(), name="create"),
+    path("transfer/", views.TransferCreateView.as_view(), name="transfer"),
+    path("bulk-category/", views.TransactionBulkCategoryView.as_view(), name="bulk-category"),
+    path("<int:pk>/edit/", views.TransactionUpdateView.as_view(), name="update"),
+    path("<int:pk>/delete/", views.TransactionDeleteView.as_view(), name="delete"),
+    path("<int:pk>/category/", views.TransactionCategoryView.as_view(), name="category"),
+    path("import/", import_views.ImportStartView.as_view(), name="import"),
+    path("import/review/", import_views.ImportReviewView.as_view(), name="import-review"),
+    path("import/<int:pk>/", import_views.ImportBatchView.as_view(), name="import-batch"),
+    path("import/<int:pk>/undo/", import_views.ImportUndoView.as_view(), name="import-undo"),
+    path("rules/", rule_web_views.RuleListView.as_view(), name="rules"),
+    path("rules/new/", rule_web_views.RuleFormView.as_view(), name="rule-create"),
+    path("rules/<int:pk>/", rule_web_views.RuleFormView.as_view(), name="rule-edit"),
+    path("rules/<int:pk>/preview/", rule_web_views.RulePreviewView.as_view(), name="rule-preview"),
+    path("rules/<int:pk>/apply/", rule_web_views.RuleApplyView.as_view(), name="rule-apply"),
+    path("rules/<int:pk>/delete/", rule_web_views.RuleDeleteView.as_view(), name="rule-delete"),
+]
