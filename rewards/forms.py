@@ -1,4 +1,4 @@
-"""Staff console forms for rewards.
+"""Forms for rewards: the staff console's, and the customer's redemption on the web page.
 
 A programme's points change only through rewards.services.points_adjust (audited), called
 by the adjustment form on the programme's "Adjust points" page. Earning rules and
@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from rewards.models import EarningRule, PointsEntry, RedemptionRate, RewardProgramme
-from rewards.services import POINTS_MAX, points_adjust
+from rewards.services import POINTS_MAX, points_adjust, points_redeem
 from smartbank.admin import ServiceFormMixin
 from smartbank.money import normalize_currency_code
 
@@ -76,3 +76,44 @@ class RedemptionRateAdminForm(forms.ModelForm):
 
     def clean_currency(self) -> str:
         return normalize_currency_code(self.cleaned_data["currency"])
+
+
+# --- The customer's web pages -----------------------------------------------------------
+
+
+class RedeemAccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.currency})"
+
+
+class PointsRedeemForm(ServiceFormMixin, forms.Form):
+    """Points for a statement credit, through rewards.services.points_redeem.
+
+    The accounts offered are the customer's own open ones, so another customer's account
+    id is an invalid choice; the service checks the rate, the minimum and the balance.
+    """
+
+    points = forms.IntegerField(
+        min_value=1,
+        max_value=POINTS_MAX,
+        help_text="Whole points; the credit is rounded down to the cent.",
+    )
+    account = RedeemAccountChoiceField(
+        queryset=None, label="Credit to", help_text="One of your open accounts."
+    )
+
+    def __init__(self, *args, programme: RewardProgramme, user, **kwargs) -> None:
+        from accounts.models import BankAccount
+
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        self.fields["account"].queryset = (
+            BankAccount.objects.for_user(user).active().order_by("name", "pk")
+        )
+
+    def apply(self):
+        return points_redeem(
+            programme=self.programme,
+            points=self.cleaned_data["points"],
+            account=self.cleaned_data["account"],
+        )

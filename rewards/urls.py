@@ -1,4 +1,10 @@
 """Web pages; included by smartbank.urls."""
 
+from django.urls import path
+
+from rewards import views
+
 app_name = "rewards-web"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.RewardsOverviewView.as_view(), name="overview"),
+]
