@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from insights.views import DashboardView
 from smartbank.health import healthz
 
 admin.site.site_header = "SmartBank staff console"
@@ -15,6 +16,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
     path("", include("accounts.urls")),
+    # The nav and home() name the dashboard without a namespace (smartbank.web).
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("", include("insights.urls")),
     path("accounts/", include("accounts.account_urls")),
     path("transactions/", include("transactions.urls")),
