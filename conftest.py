@@ -1,9 +1,12 @@
 """Fixtures shared by every app's tests."""
 
 import os
+import threading
+from contextlib import nullcontext
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -93,3 +96,40 @@ def api_client(user):
 @pytest.fixture
 def other_client(other_user):
     return client_for(other_user)
+
+
+@pytest.fixture(autouse=True)
+def live_server_one_request_at_a_time(request):
+    """The live server of a browser test, answering one request at a time on SQLite.
+
+    On SQLite the tests' database is in memory and Django's live server gives every request
+    thread the test's one connection; the dashboard asks the API for seven answers at once,
+    and parallel queries on one SQLite connection can deadlock. PostgreSQL (CI) keeps the
+    server threaded: each request has its own connection there.
+
+    ``live_server.database_lock`` is for the test's own queries while the page may be
+    asking the server for something (a context manager; nothing to wait for on PostgreSQL).
+    """
+    if "live_server" not in request.fixturenames:
+        yield None
+        return
+    live_server = request.getfixturevalue("live_server")
+    if connection.vendor != "sqlite":
+        live_server.database_lock = nullcontext()
+        yield live_server
+        return
+    httpd = live_server.thread.httpd
+    application = httpd.get_app()
+    lock = threading.Lock()
+    live_server.database_lock = lock
+
+    def one_at_a_time(environ, start_response):
+        with lock:
+            # Read a streamed body inside the lock too: it queries as it is read.
+            return list(application(environ, start_response))
+
+    httpd.set_app(one_at_a_time)
+    try:
+        yield live_server
+    finally:
+        httpd.set_app(application)

@@ -70,15 +70,27 @@ def browser_context(live_server_url: str, *, viewport: dict | None = None) -> It
             yield context
         finally:
             browser.close()
+            # Playwright's greenlet used a database connection of its own; close it, or
+            # PostgreSQL refuses to drop the test database ("being accessed by other users").
+            from django.db import connections
+
+            connections.close_all()
 
 
-def log_in(page, live_server_url: str, *, email: str, password: str) -> None:
-    """Log in through the login page, as a person would, and wait for the next page."""
-    page.goto(f"{live_server_url}/login/")
+def log_in(page, live_server_url: str, *, email: str, password: str, next_path: str = "") -> None:
+    """Log in through the login page, as a person would, and wait for the next page.
+
+    ``next_path`` lands there instead of the home page (whose dashboard need not load in a
+    test of another page); the login must then end on it.
+    """
+    suffix = f"?next={next_path}" if next_path else ""
+    page.goto(f"{live_server_url}/login/{suffix}")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
+    if next_path and page.url != f"{live_server_url}{next_path}":
+        raise AssertionError(f"The login ended on {page.url}, not {next_path}.")
 
 
 def accessibility_violations(page) -> list[dict]:

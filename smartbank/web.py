@@ -45,16 +45,18 @@ def _nav(request) -> list[NavItem]:
     entries = STAFF_NAV if getattr(user, "role", None) in ("admin", "auditor") else CUSTOMER_NAV
     if getattr(user, "role", None) == "support":
         entries = (("Staff console", "admin:index"), ("Settings", "settings"))
-    items = []
+    links = []
     for label, name in entries:
         try:
-            url = reverse(name)
+            links.append((label, reverse(name)))
         except NoReverseMatch:
             # A page not built yet is left out of the menu rather than linked to a 404.
             continue
-        current = request.path == url or (url != "/" and request.path.startswith(url))
-        items.append(NavItem(label, url, current))
-    return items
+    # The current entry is the longest link the path starts with: /transactions/import/
+    # is Import, not Transactions too.
+    matching = [url for _, url in links if request.path.startswith(url) and url != "/"]
+    current = max(matching, key=len, default=None)
+    return [NavItem(label, url, url == current) for label, url in links]
 
 
 def web_context(request) -> dict:
