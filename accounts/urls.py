@@ -8,11 +8,7 @@ from accounts import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.SignupView.as_view(), name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path(

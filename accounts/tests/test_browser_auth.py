@@ -34,9 +34,21 @@ def test_sign_up_log_out_and_log_in_again(live_server):
         assert "Welcome to SmartBank" in page.content()
         page.goto(f"{live_server.url}/settings/")
         check_page(page, "settings")
+        page.get_by_role("link", name="Change your password").click()
+        check_page(page, "password-change")
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url(f"{live_server.url}/login/")
-        log_in(page, live_server.url, email="nora@example.com", password=PASSWORD)
-        assert page.url != f"{live_server.url}/login/"
+        page.get_by_role("link", name="Forgot your password?").click()
+        check_page(page, "password-reset")
+        page.get_by_label("Email").fill("nora@example.com")
+        page.get_by_role("button", name="Send the link").click()
+        check_page(page, "password-reset-sent")
+        log_in(
+            page,
+            live_server.url,
+            email="nora@example.com",
+            password=PASSWORD,
+            next_path="/settings/",
+        )
         assert context.outside_requests == []
     assert User.objects.filter(email="nora@example.com", role="customer").count() == 1

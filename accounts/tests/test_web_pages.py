@@ -117,3 +117,45 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client):
     assert done.status_code == 200
     user.refresh_from_db()
     assert user.check_password(new)
+
+
+def test_login_page_is_throttled_like_the_api_and_refuses_before_trying_the_password(
+    client, settings
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_ip": "3/min", "auth_email": "3/min"},
+    }
+    user = UserFactory(email="ann@example.com")
+    user.set_password(PASSWORD)
+    user.save()
+    for _ in range(3):
+        wrong = client.post(reverse("login"), {"username": "ann@example.com", "password": "x"})
+        assert wrong.status_code == 200
+    refused = client.post(reverse("login"), {"username": "ann@example.com", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_signup_page_is_throttled_per_address(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_ip": "2/min", "auth_email": "10/min"},
+    }
+    for n in range(2):
+        client.post(reverse("signup"), {"email": f"x{n}@example.com"})
+    before = database_snapshot()
+    refused = client.post(
+        reverse("signup"),
+        {
+            "full_name": "Nora",
+            "email": "nora@example.com",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+            "base_currency": "EUR",
+            "time_zone": "UTC",
+        },
+    )
+    assert refused.status_code == 429
+    assert database_snapshot() == before
