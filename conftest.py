@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import importlib
 import os
 import threading
 from contextlib import nullcontext
@@ -133,3 +134,17 @@ def live_server_one_request_at_a_time(request):
         yield live_server
     finally:
         httpd.set_app(application)
+
+
+@pytest.fixture
+def default_categories(db):
+    """The default categories the data migration makes, again.
+
+    A transactional test's flush empties every table, data migrations' rows too; the demo
+    generator needs these. (serialized_rollback would restore them, but it collides with
+    the role groups that the flush's post_migrate recreates.)
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("transactions.migrations.0002_default_categories")
+    migration.create_default_categories(apps, None)

@@ -11,11 +11,10 @@ from insights.models import Export
 from smartbank.browser import browser_context, check_page, log_in
 from smartbank.demo import DEMO_PASSWORD, seed_demo
 
-# serialized_rollback: the flush after a transactional test also removes the default
-# categories the data migration made, which seed_demo needs.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_categories"),
 ]
 
 CUSTOMER = "paula@smartbank.example"
