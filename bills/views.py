@@ -10,6 +10,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -17,7 +18,7 @@ from bills.forms import BillAutopayForm, BillForm, BillPayForm
 from bills.models import Bill, BillStatus
 from bills.selectors import bill_list
 from bills.services import bill_delete
-from smartbank.money import format_money
+from smartbank.web import money_html
 
 # How far back the "Paid recently" list looks, and how many it shows at most.
 PAID_RECENTLY_DAYS = 62
@@ -109,8 +110,13 @@ class BillPayView(LoginRequiredMixin, View):
         # bill_pay leaves the paying account's new balance on the object it was given.
         messages.success(
             request,
-            f"Paid {format_money(bill.amount_due, bill.currency)} to {bill.biller} from "
-            f"{account.name}. Its balance is now {format_money(account.balance, account.currency)}.",
+            format_html(
+                "Paid {} to {} from {}. Its balance is now {}.",
+                money_html(bill.amount_due, bill.currency),
+                bill.biller,
+                account.name,
+                money_html(account.balance, account.currency),
+            ),
         )
         return redirect("bills-web:list")
 

@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views import View
 
 from rewards.forms import PointsRedeemForm
 from rewards.models import RedemptionRate
 from rewards.selectors import programme_entries, programmes_for_user
 from rewards.services import programme_create
-from smartbank.money import format_money
+from smartbank.web import money_html
 
 ENTRIES_PER_PAGE = 20
 
@@ -59,9 +60,13 @@ class RewardsOverviewView(LoginRequiredMixin, View):
         account.refresh_from_db(fields=["balance"])
         messages.success(
             request,
-            f"Redeemed {-redemption.entry.points} points for "
-            f"{format_money(redemption.credit, redemption.currency)} on {account.name} "
-            f"(its balance is now {format_money(account.balance, account.currency)}). "
-            f"You have {redemption.balance} points left.",
+            format_html(
+                "Redeemed {} points for {} on {} (its balance is now {}). You have {} points left.",
+                -redemption.entry.points,
+                money_html(redemption.credit, redemption.currency),
+                account.name,
+                money_html(account.balance, account.currency),
+                redemption.balance,
+            ),
         )
         return redirect("rewards-web:overview")

@@ -6,10 +6,15 @@ is formatted in their locale (``static/smartbank/app.js``).
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from smartbank.money import format_money
 
 # (label, URL name): the main navigation, in order. A customer sees CUSTOMER_NAV; admin and
 # auditor see STAFF_NAV; support staff work in the admin.
@@ -31,6 +36,17 @@ STAFF_NAV = (
     ("Staff console", "admin:index"),
     ("Settings", "settings"),
 )
+
+
+def money_html(amount: Decimal, currency: str) -> SafeString:
+    """Money for a server-written message: "940.00 EUR" as text, which the page script
+    rewrites in the customer's locale ("940,00 €"), like every amount on a page."""
+    return format_html(
+        '<span data-money="{}" data-currency="{}">{}</span>',
+        amount,
+        currency,
+        format_money(amount, currency),
+    )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ def test_pay_a_bill_and_see_the_balance_change(live_server):
 
         with page.expect_navigation():
             row.get_by_role("button", name="Pay now City Power").click()
-        assert "Its balance is now 940.00 EUR." in page.get_by_role("status").inner_text()
+        # Written by the page script in the customer's locale (en-US here).
+        assert "Its balance is now €940.00." in page.get_by_role("status").inner_text()
         paid_row = page.locator(f"#bill-{power.pk}")
         assert "Paid" in paid_row.inner_text()
         assert paid_row.locator("[data-balance-of] [data-money]").inner_text() == "€940.00"

@@ -79,8 +79,10 @@ def test_pay_takes_the_amount_from_the_account_and_says_the_new_balance(web, use
     assert bill.paid_transaction.amount == Decimal("-60.00")
     assert BankAccount.objects.get(pk=bill.account_id).balance == Decimal("940.00")
     text = response.content.decode()
-    assert "Paid 60.00 EUR to City Power from" in text
-    assert "Its balance is now 940.00 EUR." in text
+    # Amounts carry their raw value for the page script, which writes them in the locale.
+    money = '<span data-money="{}" data-currency="EUR">{} EUR</span>'
+    assert f"Paid {money.format('60.00', '60.00')} to City Power from" in text
+    assert f"Its balance is now {money.format('940.00', '940.00')}." in text
     # The recurring bill's next occurrence is listed as upcoming.
     assert [b.biller for b in response.context["upcoming"]] == ["City Power"]
 

@@ -40,8 +40,8 @@ def test_points_history_and_redeem(live_server):
         with page.expect_navigation():
             page.get_by_role("button", name="Redeem").click()
         status = page.get_by_role("status").inner_text()
-        assert "Redeemed 1000 points for 10.00 EUR on Everyday" in status
-        assert "its balance is now 110.00 EUR" in status
+        assert "Redeemed 1000 points for €10.00 on Everyday" in status
+        assert "its balance is now €110.00" in status
         assert page.locator("[data-points-balance]").inner_text() == "500"
         assert "-1000" in page.locator("table").inner_text()
         assert context.outside_requests == []

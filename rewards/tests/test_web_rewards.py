@@ -85,8 +85,9 @@ def test_redeem_points_for_a_credit(web, programme, account):
     response = web.post(OVERVIEW, {"points": "600", "account": account.pk}, follow=True)
     assert response.redirect_chain == [(OVERVIEW, 302)]
     text = response.content.decode()
-    assert "Redeemed 600 points for 6.00 EUR on Everyday" in text
-    assert "its balance is now 106.00 EUR" in text
+    money = '<span data-money="{}" data-currency="EUR">{} EUR</span>'
+    assert f"Redeemed 600 points for {money.format('6.00', '6.00')} on Everyday" in text
+    assert f"its balance is now {money.format('106.00', '106.00')}" in text
     assert "You have 600 points left." in text
     assert BankAccount.objects.get(pk=account.pk).balance == Decimal("106.00")
     entry = PointsEntry.objects.get(source=PointsSource.REDEMPTION)
