@@ -34,7 +34,6 @@ refuses to run.
 import argparse
 import csv
 import io
-import os
 import random
 import sys
 import time
@@ -49,24 +48,16 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+if __package__ in (None, ""):
+    # Run as a script (python bench/x.py): the project root makes "bench" importable.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.benchkit import database_label, setup_django  # noqa: E402
+
 TARGET_ROWS_PER_SECOND = 10_000
 BENCH_SEED = "smartbank-import-bench"
 HISTORY_MONTHS = 24
 STYLES = ("de", "plain")
 PHASES = ("parse", "plan", "insert", "history", "commit", "other")
-
-
-def setup_django() -> None:
-    """Settings and app registry for a run from the command line (a no-op under pytest)."""
-    root = Path(__file__).resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartbank.settings")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
 
 
 # --- The statement ----------------------------------------------------------------------
@@ -492,18 +483,6 @@ def timed_import(*, user, account, filename: str, data: bytes) -> ImportRun:
     )
 
 
-def _database_label() -> str:
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0].split()[0]
-        return f"PostgreSQL {version}, database {name}"
-    return f"{connection.vendor} ({name})"
-
-
 def _create_customer():
     from django.utils import timezone
 
@@ -611,7 +590,7 @@ def run_bench(*, rows: int, style: str, keep: bool = False) -> BenchResult:
             file_bytes=len(data),
             style=style,
             rules=len(specs),
-            database=_database_label(),
+            database=database_label(),
             first=first,
             second=second,
         )

@@ -56,6 +56,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):
+    # Run as a script (python bench/x.py): the project root makes "bench" importable.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.benchkit import setup_django  # noqa: E402
+
 DEFAULT_ROWS = 1_000_000
 DEFAULT_YEARS = 6
 DEFAULT_RUNS = 30
@@ -69,19 +74,6 @@ INSERT_CHUNK = 100_000
 # The generated history is made this much longer than asked, then trimmed to the exact count.
 PLAN_MARGIN = 1.01
 OVERVIEW = "GET /api/v1/dashboard/overview/"
-
-
-def setup_django() -> None:
-    """Settings and app registry for a run from the command line."""
-    root = Path(__file__).resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartbank.settings")
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
 
 
 # --- The customer -----------------------------------------------------------------------

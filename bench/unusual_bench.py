@@ -51,6 +51,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):
+    # Run as a script (python bench/x.py): the project root makes "bench" importable.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import benchkit  # noqa: E402
+from bench.benchkit import database_label  # noqa: E402
+
 BENCH_SEED = "smartbank-unusual-bench"
 END = date(2026, 9, 30)  # the bundled ECB history reaches 2026-10-30
 HISTORY_MONTHS = 24
@@ -75,21 +81,13 @@ NEW_SHOP_WORDS = (
 
 
 def setup_django() -> None:
-    """Settings and app registry for a run from the command line (a no-op under pytest)."""
-    root = Path(__file__).resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartbank.settings")
-    # A database of its own by default: the bench must not write into the dev db.sqlite3.
+    """Django on a database of its own by default: the bench must not write into the dev
+    db.sqlite3."""
     os.environ.setdefault(
         "DATABASE_URL",
         f"sqlite:///{Path(tempfile.gettempdir()) / 'smartbank-unusual-bench.sqlite3'}",
     )
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
+    benchkit.setup_django()
 
 
 # --- Generating and planting (no database) ------------------------------------------------
@@ -447,18 +445,6 @@ def score(written: list[Written]) -> tuple[dict[str, Score], list[str]]:
     return scores, misses
 
 
-def _database_label() -> str:
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0].split()[0]
-        return f"PostgreSQL {version}, database {name}"
-    return f"{connection.vendor} ({name})"
-
-
 def run(customers: int, *, keep: bool, verbose: bool) -> int:
     from django.core.management import call_command
 
@@ -496,7 +482,7 @@ def run(customers: int, *, keep: bool, verbose: bool) -> int:
     overall = Score()
     for kind_score in scores.values():
         overall.add(kind_score)
-    print(f"SmartBank unusual spending benchmark on {_database_label()}")
+    print(f"SmartBank unusual spending benchmark on {database_label()}")
     print(
         f"{customers} customers (demo profiles in turn), {rows:,} rows from {start} to {END}; "
         f"evaluated {evaluated_start()} to {END} in {checks:,} weekly checks"

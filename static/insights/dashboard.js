@@ -208,25 +208,11 @@
   }
 
   // --- Loading ---------------------------------------------------------------------
-  function showErrors(error) {
-    ["date_from", "date_to", "category"].forEach((name) => {
-      byId(`id_${name}_error`).textContent = "";
-      byId(`id_${name}`).closest(".field").classList.remove("has-error");
-    });
-    const box = byId("dashboard-error");
-    box.hidden = !error;
-    if (!error) return;
-    const fields = (error.status === 400 && error.data) || {};
-    let placed = false;
-    Object.entries(fields).forEach(([name, messages]) => {
-      const target = byId(`id_${name}_error`);
-      if (!target) return;
-      target.textContent = [].concat(messages).join(" ");
-      byId(`id_${name}`).closest(".field").classList.add("has-error");
-      placed = true;
-    });
-    box.textContent = placed ? "Please correct the filters above." : error.message;
-  }
+  const showErrors = (error) => SmartBank.showErrors(error, {
+    fields: ["date_from", "date_to", "category"],
+    box: byId("dashboard-error"),
+    summary: "Please correct the filters above.",
+  });
 
   async function load(filters) {
     loads += 1;

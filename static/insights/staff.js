@@ -82,24 +82,11 @@
     byId("chart-overdue-empty").hidden = overdue.by_currency.length > 0;
   }
 
-  function showErrors(error) {
-    ["date_from", "date_to"].forEach((name) => {
-      byId(`id_${name}_error`).textContent = "";
-      byId(`id_${name}`).closest(".field").classList.remove("has-error");
-    });
-    const box = byId("portfolio-error");
-    box.hidden = !error;
-    if (!error) return;
-    let placed = false;
-    Object.entries((error.status === 400 && error.data) || {}).forEach(([name, messages]) => {
-      const target = byId(`id_${name}_error`);
-      if (!target) return;
-      target.textContent = [].concat(messages).join(" ");
-      byId(`id_${name}`).closest(".field").classList.add("has-error");
-      placed = true;
-    });
-    box.textContent = placed ? "Please correct the range above." : error.message;
-  }
+  const showErrors = (error) => SmartBank.showErrors(error, {
+    fields: ["date_from", "date_to"],
+    box: byId("portfolio-error"),
+    summary: "Please correct the range above.",
+  });
 
   async function load(filters) {
     loads += 1;

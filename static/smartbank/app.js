@@ -49,6 +49,27 @@
     return data;
   }
 
+  /** An API error shown on a form: a 400's messages beside their fields (the elements
+   *  #id_<name>_error that templates/form_fields.html makes), anything else in `box`.
+   *  `fields` are cleared first; a null error only clears. */
+  function showErrors(error, { fields, box, summary }) {
+    fields.forEach((name) => {
+      document.getElementById(`id_${name}_error`).textContent = "";
+      document.getElementById(`id_${name}`).closest(".field").classList.remove("has-error");
+    });
+    box.hidden = !error;
+    if (!error) return;
+    let placed = false;
+    Object.entries((error.status === 400 && error.data) || {}).forEach(([name, messages]) => {
+      const target = document.getElementById(`id_${name}_error`);
+      if (!target) return;
+      target.textContent = [].concat(messages).join(" ");
+      document.getElementById(`id_${name}`).closest(".field").classList.add("has-error");
+      placed = true;
+    });
+    box.textContent = placed ? summary : error.message;
+  }
+
   /** Every element with data-money="amount" data-currency="EUR" rendered in the locale. */
   function formatPage(root = document) {
     root.querySelectorAll("[data-money]").forEach((node) => {
@@ -58,6 +79,6 @@
     root.querySelectorAll("[data-day]").forEach((node) => { node.textContent = day(node.dataset.day); });
   }
 
-  window.SmartBank = { api, money, day, formatPage, locale };
+  window.SmartBank = { api, money, day, formatPage, showErrors, locale };
   document.addEventListener("DOMContentLoaded", () => formatPage());
 })();
