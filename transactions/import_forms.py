@@ -40,7 +40,7 @@ TEXT_LIST_KEYS = ("debit_values", "credit_values")
 NUMBER_KEYS = ("header_row", "skip_rows", "footer_rows")
 
 
-def _service_errors_to_form(form: forms.Form, exc: ValidationError) -> None:
+def service_errors_to_form(form: forms.Form, exc: ValidationError) -> None:
     """A service's ValidationError({"file": ...}) becomes an error beside that field."""
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
@@ -81,7 +81,7 @@ class ImportUploadForm(forms.Form):
             self.content = upload.read()
             imports.check_upload(self.content, filename=upload.name)
         except ValidationError as exc:
-            _service_errors_to_form(self, exc)
+            service_errors_to_form(self, exc)
         return cleaned
 
 
@@ -136,6 +136,8 @@ class ImportReviewForm(forms.Form):
         columns: list[str],
         is_csv: bool,
         ask_day_first: bool,
+        file_accounts: list[dict[str, Any]] | None = None,
+        own_accounts: list[BankAccount] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -144,6 +146,7 @@ class ImportReviewForm(forms.Form):
         self.ask_day_first = ask_day_first
         if not ask_day_first:
             del self.fields["day_first"]
+        self._add_account_fields(file_accounts or [], own_accounts or [])
         if not is_csv:
             return
         column_choices = [("", "— not in the file —")] + [
@@ -233,6 +236,43 @@ class ImportReviewForm(forms.Form):
                 self.initial[key] = self._initial_value(key)
         self.mapping_keys = tuple(mapping_fields)
 
+    def _add_account_fields(
+        self, file_accounts: list[dict[str, Any]], own_accounts: list[BankAccount]
+    ) -> None:
+        """For a file of several accounts: which of the customer's accounts each one is.
+
+        One choice per account in the file, as the dry run mapped it (by the last four
+        digits); an account left unmatched is skipped, and its rows are listed as such.
+        """
+        self.file_accounts: list[tuple[dict[str, Any], forms.BoundField]] = []
+        if len(file_accounts) < 2:
+            return
+        choices = [(str(account.pk), str(account)) for account in own_accounts]
+        for index, shown in enumerate(sorted(file_accounts, key=lambda a: a["ref"] or "")):
+            name = f"account_ref_{index}"
+            mapped = shown.get("mapped_to")
+            self.fields[name] = forms.TypedChoiceField(
+                label=f"Account {shown['ref'] or '(no number)'} goes to",
+                choices=([] if mapped else [("", "Not imported (its rows are skipped)")]) + choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                error_messages={"invalid_choice": "Choose one of your open accounts."},
+            )
+            # The page describes the account (its currency and closing balance) below it.
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+            self.initial.setdefault(name, str(mapped) if mapped else "")
+            self.file_accounts.append((shown, self[name]))
+
+    def account_map(self, previous: dict[str, int]) -> dict[str, int]:
+        """``previous`` plus the accounts chosen in this submission: file number -> id."""
+        chosen = dict(previous)
+        for shown, field in self.file_accounts:
+            account_id = self.cleaned_data.get(field.name)
+            if account_id is not None:
+                chosen[shown["ref"]] = account_id
+        return chosen
+
     def _initial_value(self, key: str) -> Any:
         value = self.shown_mapping.get(key)
         if key in COLUMN_KEYS:
@@ -291,3 +331,23 @@ class ImportReviewForm(forms.Form):
         ):
             self.add_error("day_first", "Say how the dates are written before importing.")
         return cleaned
+
+
+class ImportReconcileForm(forms.Form):
+    """Which account of a finished import to make agree with the statement's balance."""
+
+    account = forms.ModelChoiceField(
+        queryset=BankAccount.objects.none(),
+        error_messages={"invalid_choice": "Choose one of your open accounts."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = BankAccount.objects.for_user(user).active()
+
+
+class ImportLinkTransferForm(forms.Form):
+    """One of the pairs an import offered as a transfer: the row out and the row in."""
+
+    outgoing = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    incoming = forms.IntegerField(min_value=1, max_value=2**63 - 1)

@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.db.models import Sum
@@ -64,6 +65,15 @@ FINGERPRINT_CHUNK = 5000
 # Up to this many times as many fingerprinted rows on the account as in the file, reading
 # them all is cheaper than looking the file's up.
 FETCH_ALL_FINGERPRINTS_FACTOR = 4
+# The share of the progress bar each stage ends at: reading the file, then planning, then
+# writing the rows (in steps), then the follow-ups; 100 once it is committed.
+PROGRESS_READ = 30
+PROGRESS_PLANNED = 40
+PROGRESS_WRITTEN = 95
+# How many times the bar moves while the rows are written.
+PROGRESS_WRITE_STEPS = 20
+# How long a running import's live progress is kept (longer than any import runs).
+LIVE_PROGRESS_SECONDS = 60 * 60
 
 
 # --- Fingerprints ---------------------------------------------------------------------
@@ -450,7 +460,7 @@ def _run(batch: ImportBatch, on_progress: Callable[[int], None] | None) -> Impor
             "Every date in the file could be read day-first or month-first; import it again "
             "with day_first true or false. Nothing was imported.",
         )
-    _set_progress(batch, 30, on_progress)
+    _set_progress(batch, PROGRESS_READ, on_progress)
     try:
         with db_transaction.atomic():
             _write(batch, statement, on_progress)
@@ -489,11 +499,12 @@ def _write(
         account_map=batch.options.get("account_map") or {},
     )
     plan = plan_import(statement=statement, accounts=accounts)
-    _set_progress(batch, 60, on_progress)
+    _live_progress(batch, PROGRESS_PLANNED, on_progress)
     # Rules are compiled once and run in memory on every new row (no query per row).
     rules = compile_rules(batch.user)
     created: list[Transaction] = []
     touched: list[BankAccount] = []
+    count_row = _row_counter(batch, sum(len(rows) for rows in plan.new_rows.values()), on_progress)
     for account_id, rows in plan.new_rows.items():
         account = BankAccount.objects.get(pk=account_id)
         touched.append(account)
@@ -502,10 +513,13 @@ def _write(
         # The rules run on each row as it is written, while the database stores the rows
         # before it.
         account_created = transactions_bulk_create(
-            account=account, rows=rows, prepare_row=row_categoriser(rules, account_id=account_id)
+            account=account,
+            rows=rows,
+            prepare_row=_each_row(row_categoriser(rules, account_id=account_id), count_row),
         )
         category_changes_for_new(user=batch.user, transactions=account_created)
         created.extend(account_created)
+    _live_progress(batch, PROGRESS_WRITTEN, on_progress)
     # Bills the new rows pay, points they earn, alerts they raise: all batched, and only
     # recent rows raise alerts, so importing years of history does not flood the customer.
     transactions_written(user=batch.user, transactions=created, accounts=touched)
@@ -546,6 +560,7 @@ def _write(
     batch.finished_at = timezone.now()
     # Not the whole row: the file it holds (megabytes) has not changed.
     batch.save(update_fields=BATCH_RESULT_FIELDS)
+    db_transaction.on_commit(lambda: cache.delete(live_progress_key(batch.pk)))
     if on_progress:
         on_progress(100)
 
@@ -574,12 +589,67 @@ def _set_progress(
         on_progress(percent)
 
 
+# The rows are written in one database transaction, which hides any progress it stores until
+# it commits; so the progress made inside it is kept in the cache (Redis in production,
+# shared by the workers and the web), where batch_progress() reads it.
+
+
+def live_progress_key(batch_id: int) -> str:
+    return f"transactions:import-progress:{batch_id}"
+
+
+def _live_progress(
+    batch: ImportBatch, percent: int, on_progress: Callable[[int], None] | None
+) -> None:
+    cache.set(live_progress_key(batch.pk), percent, LIVE_PROGRESS_SECONDS)
+    if on_progress:
+        on_progress(percent)
+
+
+def _row_counter(
+    batch: ImportBatch, total: int, on_progress: Callable[[int], None] | None
+) -> Callable[[dict[str, Any]], None]:
+    """What counts the rows as they are written and moves the bar PROGRESS_WRITE_STEPS times."""
+    step = max(1, -(-total // PROGRESS_WRITE_STEPS))
+    done = 0
+
+    def count(row: dict[str, Any]) -> None:
+        nonlocal done
+        done += 1
+        if done % step == 0:
+            share = (PROGRESS_WRITTEN - PROGRESS_PLANNED) * done // total
+            _live_progress(batch, PROGRESS_PLANNED + share, on_progress)
+
+    return count
+
+
+def _each_row(
+    *calls: Callable[[dict[str, Any]], None] | None,
+) -> Callable[[dict[str, Any]], None]:
+    """One prepare_row that runs each of ``calls`` (None ones left out) on the row."""
+    present = [call for call in calls if call is not None]
+
+    def run(row: dict[str, Any]) -> None:
+        for call in present:
+            call(row)
+
+    return run
+
+
+def batch_progress(batch: ImportBatch) -> int:
+    """The batch's progress as far as it has got, its rows' transaction not yet committed."""
+    if batch.status != ImportBatch.Status.RUNNING:
+        return batch.progress
+    return max(batch.progress, cache.get(live_progress_key(batch.pk)) or 0)
+
+
 def _finish_failed(batch: ImportBatch, message: str) -> ImportBatch:
     batch.status = ImportBatch.Status.FAILED
     batch.error = message
     batch.progress = 100
     batch.finished_at = timezone.now()
     batch.save(update_fields=["status", "error", "progress", "finished_at"])
+    cache.delete(live_progress_key(batch.pk))
     return batch
 
 
@@ -743,6 +813,11 @@ def import_reconcile(*, batch: ImportBatch, account: BankAccount, actor: User) -
     difference = Decimal(entry["statement_balance"]) - balance_on(
         fresh, date.fromisoformat(entry["date"])
     )
+    # The batch's report now says they agree, as the account does.
+    entry.update(
+        account_balance=entry["statement_balance"], difference=str(Decimal("0.00")), agrees=True
+    )
+    batch.save(update_fields=["reconciliation"])
     if difference == 0:
         return fresh
     old_opening = fresh.opening_balance

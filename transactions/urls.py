@@ -17,6 +17,16 @@ urlpatterns: list = [
     path("import/review/", import_views.ImportReviewView.as_view(), name="import-review"),
     path("import/<int:pk>/", import_views.ImportBatchView.as_view(), name="import-batch"),
     path("import/<int:pk>/undo/", import_views.ImportUndoView.as_view(), name="import-undo"),
+    path(
+        "import/<int:pk>/reconcile/",
+        import_views.ImportReconcileView.as_view(),
+        name="import-reconcile",
+    ),
+    path(
+        "import/<int:pk>/link-transfer/",
+        import_views.ImportLinkTransferView.as_view(),
+        name="import-link-transfer",
+    ),
     path("rules/", rule_web_views.RuleListView.as_view(), name="rules"),
     path("rules/new/", rule_web_views.RuleFormView.as_view(), name="rule-create"),
     path("rules/<int:pk>/", rule_web_views.RuleFormView.as_view(), name="rule-edit"),

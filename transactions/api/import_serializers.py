@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from transactions import imports
 from transactions.api.serializers import OwnAccountField
 from transactions.models import ImportBatch
 
@@ -80,6 +81,9 @@ class ImportRequestSerializer(serializers.Serializer):
 
 class ImportBatchSerializer(serializers.ModelSerializer):
     counts = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField(
+        help_text="Percent done, 0 to 100; it moves while the rows are written."
+    )
 
     class Meta:
         model = ImportBatch
@@ -103,6 +107,9 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "undone_at",
         ]
         read_only_fields = fields
+
+    def get_progress(self, batch: ImportBatch) -> int:
+        return imports.batch_progress(batch)
 
     def get_counts(self, batch: ImportBatch) -> dict[str, int]:
         return {
