@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import account_views
+from accounts import account_views, currency_web_views
 
 app_name = "accounts-web"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/edit/", account_views.AccountUpdateView.as_view(), name="update"),
     path("<int:pk>/archive/", account_views.AccountArchiveView.as_view(), name="archive"),
     path("<int:pk>/restore/", account_views.AccountRestoreView.as_view(), name="restore"),
+    path("currency/", currency_web_views.CurrencyView.as_view(), name="currency"),
 ]

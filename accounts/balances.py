@@ -302,3 +302,38 @@ def _rate_day(
         if None not in legs:
             candidates.append(min(legs))
     return max((d for d in candidates if d is not None), default=None)
+
+
+# --- Converting an amount -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """``amount`` of ``from_currency`` is ``converted_amount`` of ``to_currency`` on ``day``."""
+
+    amount: Decimal
+    from_currency: str
+    to_currency: str
+    day: date
+    rate: Decimal
+    converted_amount: Decimal
+
+
+def conversion_on(
+    *, amount: Decimal, from_currency: str, to_currency: str, day: date
+) -> Conversion:
+    """``amount`` converted at the rate of ``day`` by accounts.currency's rule, rounded to
+    the cent once (half to even). ``MissingRateError`` when no rate is known on or before
+    ``day``. Two queries: one RateBook for the rate and the conversion. Used by POST
+    /api/v1/currency/convert/ and the currency page alike.
+    """
+    book = RateBook.load({from_currency, to_currency}, day, day)
+    rate = book.rate(from_currency, to_currency, day)
+    return Conversion(
+        amount=amount,
+        from_currency=from_currency,
+        to_currency=to_currency,
+        day=day,
+        rate=rate,
+        converted_amount=book.convert(amount, from_currency, to_currency, day),
+    )

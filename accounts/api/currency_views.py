@@ -17,8 +17,7 @@ from accounts.api.currency_serializers import (
     CurrencyRatesSerializer,
     CurrencySummarySerializer,
 )
-from accounts.balances import balances_in_base, rates_on
-from accounts.currency import RateBook
+from accounts.balances import balances_in_base, conversion_on, rates_on
 from smartbank.schema import MISSING_RATE_RESPONSE, FieldErrorsSerializer
 
 _BAD_QUERY = OpenApiResponse(
@@ -84,19 +83,22 @@ class CurrencyConvertView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         day = data.get("date") or request.user.today()
-        source, target = data["from_currency"], data["to_currency"]
         # One book for the rate and the conversion: the rates are read once.
-        book = RateBook.load({source, target}, day, day)
-        rate = book.rate(source, target, day)  # MissingRateError: the 409
+        conversion = conversion_on(  # MissingRateError: the 409
+            amount=data["amount"],
+            from_currency=data["from_currency"],
+            to_currency=data["to_currency"],
+            day=day,
+        )
         return Response(
             CurrencyConversionSerializer(
                 {
-                    "amount": data["amount"],
-                    "from_currency": source,
-                    "to_currency": target,
-                    "date": day,
-                    "rate": rate,
-                    "converted_amount": book.convert(data["amount"], source, target, day),
+                    "amount": conversion.amount,
+                    "from_currency": conversion.from_currency,
+                    "to_currency": conversion.to_currency,
+                    "date": conversion.day,
+                    "rate": conversion.rate,
+                    "converted_amount": conversion.converted_amount,
                 }
             ).data
         )
