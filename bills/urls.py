@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/delete/", views.BillDeleteView.as_view(), name="delete"),
     path("<int:pk>/pay/", views.BillPayView.as_view(), name="pay"),
     path("<int:pk>/autopay/", views.BillAutopayView.as_view(), name="autopay"),
+    path("<int:pk>/send-reminder/", views.BillSendReminderView.as_view(), name="send-reminder"),
 ]

@@ -9,6 +9,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views import View
@@ -17,7 +18,7 @@ from django.views.generic import TemplateView
 from bills.forms import BillAutopayForm, BillForm, BillPayForm
 from bills.models import Bill, BillStatus
 from bills.selectors import bill_list
-from bills.services import bill_delete
+from bills.services import bill_delete, bill_send_reminder
 from smartbank.web import money_html
 
 # How far back the "Paid recently" list looks, and how many it shows at most.
@@ -146,4 +147,53 @@ class BillDeleteView(LoginRequiredMixin, View):
         bill = _own_bill(request, pk)
         bill_delete(bill=bill, actor=request.user)
         messages.success(request, f"{bill.biller}, due on {bill.due_date:%Y-%m-%d}, is deleted.")
+        return redirect("bills-web:list")
+
+
+# How a reminder's channels read in the confirmation, and what to do when one had nowhere to go.
+_CHANNEL_NAMES = {"email": "email", "sms": "text message"}
+_NO_RECIPIENT = {
+    "email": "add an email address in your settings",
+    "sms": "add a phone number in your settings",
+}
+
+
+def _reminder_sent(bill: Bill, notifications: list) -> str:
+    """What a reminder queued, channel by channel, as the customer reads it."""
+    queued = [
+        f"by {_CHANNEL_NAMES.get(n.channel, n.channel)} to {n.recipient}"
+        for n in notifications
+        if n.recipient
+    ]
+    lines = [
+        f"A reminder of {bill.biller} is on its way {' and '.join(queued)}."
+        if queued
+        else f"No reminder of {bill.biller} could be sent."
+    ]
+    lines += [
+        f"To get reminders by {_CHANNEL_NAMES.get(n.channel, n.channel)}, "
+        f"{_NO_RECIPIENT.get(n.channel, 'check your settings')}."
+        for n in notifications
+        if not n.recipient
+    ]
+    return " ".join(lines)
+
+
+class BillSendReminderView(LoginRequiredMixin, View):
+    """Send a reminder of an unpaid bill now, by bill_send_reminder as the API does; a
+    refusal (a paid bill, every channel off, one sent minutes ago) is shown beside the bill."""
+
+    def post(self, request, pk):
+        bill = _own_bill(request, pk)
+        try:
+            notifications = bill_send_reminder(bill=bill)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+            context = _list_context(request.user, row_errors={bill.pk: error})
+            shown = context["overdue"] + context["upcoming"] + context["paid"]
+            if all(row.pk != bill.pk for row in shown):
+                # A bill paid long ago is not on the page: say it at the top instead.
+                messages.error(request, f"{bill.biller}: {error}")
+            return render(request, "bills/bill_list.html", context, status=400)
+        messages.success(request, _reminder_sent(bill, notifications))
         return redirect("bills-web:list")
