@@ -11,4 +11,5 @@ urlpatterns = [
     path("read-all/", views.AlertReadAllView.as_view(), name="read-all"),
     path("<int:pk>/read/", views.AlertReadView.as_view(), name="read"),
     path("<int:pk>/dismiss/", views.AlertDismissView.as_view(), name="dismiss"),
+    path("<int:pk>/delete/", views.AlertDeleteView.as_view(), name="delete"),
 ]

@@ -14,7 +14,7 @@ from django.views import View
 
 from alerts.forms import CHANNELS, AlertFilterForm, AlertPreferencesForm
 from alerts.selectors import alert_list, alert_unread_count
-from alerts.services import alert_dismiss, alert_read, alerts_read_all
+from alerts.services import alert_delete, alert_dismiss, alert_read, alerts_read_all
 
 ALERTS_PER_PAGE = 25
 
@@ -72,6 +72,19 @@ class AlertDismissView(LoginRequiredMixin, View):
         alert = get_object_or_404(alert_list(user=request.user), pk=pk)
         alert_dismiss(alert=alert)
         messages.success(request, f"“{alert.title}” is dismissed.")
+        return _back(request)
+
+
+class AlertDeleteView(LoginRequiredMixin, View):
+    """Delete an alert for good, by alert_delete as the API's DELETE does: it leaves every
+    list (dismissed ones too) and, its key kept, is never raised again."""
+
+    def post(self, request, pk):
+        alert = get_object_or_404(alert_list(user=request.user), pk=pk)
+        alert_delete(alert=alert)
+        messages.success(
+            request, f"“{alert.title}” is deleted for good: it cannot be brought back."
+        )
         return _back(request)
 
 
