@@ -9,6 +9,13 @@ change no money.
 from django.db.models import Q
 
 ROLE_GROUPS = {"admin": "Admins", "auditor": "Auditors", "support": "Support"}
+# Who may see the portfolio across every customer (the staff dashboard and its API).
+PORTFOLIO_ROLES = ("admin", "auditor")
+
+
+def sees_portfolio(user) -> bool:
+    return getattr(user, "role", None) in PORTFOLIO_ROLES
+
 
 SUPPORT_VIEWABLE_MODELS = (
     "user",

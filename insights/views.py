@@ -20,6 +20,7 @@ from django.utils.http import content_disposition_header
 from django.views.generic import TemplateView
 
 from accounts.models import BankAccount, User
+from accounts.roles import sees_portfolio
 from alerts.models import AlertType
 from insights import exports
 from insights.api.filters import default_date_from
@@ -275,8 +276,6 @@ class StatementRequestView(ReportsView):
 
 # --- Staff: the portfolio as charts --------------------------------------------------------
 
-PORTFOLIO_ROLES = (User.Role.ADMIN, User.Role.AUDITOR)
-
 
 class PortfolioFilterForm(forms.Form):
     """The portfolio's range (UTC days, as the API takes it); empty means the API's default
@@ -307,7 +306,7 @@ class StaffDashboardView(LoginRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
-        if user.is_authenticated and user.role not in PORTFOLIO_ROLES:
+        if user.is_authenticated and not sees_portfolio(user):
             raise PermissionDenied("Only admin and auditor staff may see the portfolio.")
         return super().dispatch(request, *args, **kwargs)
 

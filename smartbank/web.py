@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from accounts.roles import sees_portfolio
 from smartbank.money import format_money
 
 # (label, URL name): the main navigation, in order. A customer sees CUSTOMER_NAV; admin and
@@ -58,7 +59,7 @@ class NavItem:
 
 def _nav(request) -> list[NavItem]:
     user = request.user
-    entries = STAFF_NAV if getattr(user, "role", None) in ("admin", "auditor") else CUSTOMER_NAV
+    entries = STAFF_NAV if sees_portfolio(user) else CUSTOMER_NAV
     if getattr(user, "role", None) == "support":
         entries = (("Staff console", "admin:index"), ("Settings", "settings"))
     links = []
@@ -90,6 +91,10 @@ def web_context(request) -> dict:
             "time_zone": user.time_zone if signed_in else "UTC",
             "nav": nav,
             "home_url": nav[0].url if nav else "/",
+            # For the staff console's link to the portfolio (templates/admin/).
+            "portfolio_url": (
+                reverse("insights-web:staff-dashboard") if sees_portfolio(user) else ""
+            ),
         }
     }
 

@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.api.permissions import StaffRole, has_staff_role
+from accounts.roles import PORTFOLIO_ROLES
 from accounts.services import audit_record
 from insights import reports
 from insights.api.report_serializers import (
@@ -142,7 +143,7 @@ class TransactionTrendsView(_CustomerReportView):
 class PortfolioView(APIView):
     permission_classes = [
         *api_settings.DEFAULT_PERMISSION_CLASSES,
-        StaffRole.of("admin", "auditor"),
+        StaffRole.of(*PORTFOLIO_ROLES),
     ]
 
     @extend_schema(
