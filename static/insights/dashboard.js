@@ -11,15 +11,11 @@
   const periodSelect = document.getElementById("id_period");
   const currency = document.body.dataset.currency;
   const today = root.dataset.today;
+  const { palette, colour, moneyAxis, labelAxis, moneyLabel, emptyState } = window.SmartBankCharts;
+  const { barChart, lineChart, doughnutChart } = window.SmartBankCharts;
   const FIELDS = ["date_from", "date_to", "category", "period"];
-  const COLOURS = ["#0b3d6e", "#0a7f5a", "#b45309", "#7c3aed", "#be123c", "#0e7490",
-    "#4d7c0f", "#a16207", "#475569", "#c2410c", "#1d4ed8", "#15803d"];
-  const charts = {};
   let loads = 0;
-
-  Chart.defaults.animation = false;
-  Chart.defaults.maintainAspectRatio = false;
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  window.SmartBankCharts.useDefaults();
 
   const byId = (id) => document.getElementById(id);
   const show = (id, visible) => { byId(id).hidden = !visible; };
@@ -53,81 +49,39 @@
     node.classList.toggle("negative", typeof raw === "string" && Number(raw) < 0);
   }
 
-  // --- Charts ----------------------------------------------------------------------
-  const moneyTooltip = {
-    callbacks: {
-      label: (item) => `${item.dataset.label || item.label}: ${money(String(item.raw), currency)}`,
-    },
-  };
-  const moneyAxis = { beginAtZero: true, ticks: { callback: (value) => money(String(value), currency) } };
-  const dateAxis = (format) => ({
-    ticks: { callback(value) { return format(this.getLabelForValue(value)); } },
-  });
-
-  function chart(id, config) {
-    if (!charts[id]) charts[id] = new Chart(byId(id), config);
-    return charts[id];
-  }
-
-  /** Chart data straight from the API: labels and the amounts as the API's strings
-   *  (Chart.js reads numbers from them; no float is ever computed here). */
-  function draw(id, labels, datasets, config) {
-    const target = chart(id, config);
-    target.data.labels = labels;
-    datasets.forEach((dataset, index) => {
-      target.data.datasets[index] = Object.assign(target.data.datasets[index] || {}, dataset);
-    });
-    target.update();
-  }
-
+  // --- Charts (the API's labels and amounts, drawn by static/insights/charts.js) ----
   function drawCategories(breakdown) {
     const rows = breakdown.categories;
     const labels = rows.map((row) => row.category_name);
-    draw("chart-categories", labels, [{
-      label: "Spending", data: rows.map((row) => row.spending), backgroundColor: COLOURS[0],
-    }], {
-      type: "bar", data: { labels: [], datasets: [] },
-      options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: moneyTooltip },
-        scales: { x: moneyAxis } },
-    });
-    show("chart-categories-empty", rows.length === 0);
-    draw("chart-share", labels, [{
-      label: "Share", data: rows.map((row) => row.share),
-      backgroundColor: rows.map((_, index) => COLOURS[index % COLOURS.length]),
-    }], {
-      type: "doughnut", data: { labels: [], datasets: [] },
-      options: { plugins: { legend: { position: "bottom" },
-        tooltip: { callbacks: { label: (item) => `${item.label}: ${percent(item.raw)}` } } } },
-    });
-    show("chart-share-empty", rows.length === 0);
+    barChart("chart-categories", labels, [{
+      label: "Spending", data: rows.map((row) => row.spending), backgroundColor: palette[0],
+    }], { horizontal: true, tooltip: { label: moneyLabel(currency) }, scales: { x: moneyAxis(currency) } });
+    emptyState("chart-categories-empty", rows.length === 0);
+    doughnutChart("chart-share", labels, [{
+      label: "Share", data: rows.map((row) => row.share), backgroundColor: rows.map((_, index) => colour(index)),
+    }], { legend: "bottom", tooltip: { label: (item) => `${item.label}: ${percent(item.raw)}` } });
+    emptyState("chart-share-empty", rows.length === 0);
   }
 
   function drawTrend(trends) {
     const format = trends.period === "week" ? weekLabel : monthLabel;
-    const target = chart("chart-trend", {
-      type: "line", data: { labels: [], datasets: [] },
-      options: { plugins: { legend: { display: false }, tooltip: {
-        callbacks: { title: (items) => format(items[0].label), label: moneyTooltip.callbacks.label } } },
-      scales: { y: moneyAxis } },
-    });
-    target.options.scales.x = dateAxis(format);
-    target.options.plugins.tooltip.callbacks.title = (items) => (
-      trends.period === "week" ? `Week of ${format(items[0].label)}` : format(items[0].label));
-    draw("chart-trend", trends.periods.map((row) => row.start), [{
+    lineChart("chart-trend", trends.periods.map((row) => row.start), [{
       label: "Spending", data: trends.periods.map((row) => row.spending),
-      borderColor: COLOURS[0], backgroundColor: COLOURS[0], tension: 0.25,
-    }]);
+      borderColor: palette[0], backgroundColor: palette[0], tension: 0.25,
+    }], {
+      tooltip: { label: moneyLabel(currency), title: (items) => (
+        trends.period === "week" ? `Week of ${format(items[0].label)}` : format(items[0].label)) },
+      scales: { y: moneyAxis(currency), x: labelAxis(format) },
+    });
   }
 
   function drawCashFlow(flow) {
-    draw("chart-cash-flow", flow.months.map((row) => row.start), [
-      { label: "Income", data: flow.months.map((row) => row.income), backgroundColor: COLOURS[1] },
-      { label: "Expenses", data: flow.months.map((row) => row.expenses), backgroundColor: COLOURS[4] },
+    barChart("chart-cash-flow", flow.months.map((row) => row.start), [
+      { label: "Income", data: flow.months.map((row) => row.income), backgroundColor: palette[1] },
+      { label: "Expenses", data: flow.months.map((row) => row.expenses), backgroundColor: palette[4] },
     ], {
-      type: "bar", data: { labels: [], datasets: [] },
-      options: { plugins: { legend: { position: "bottom" }, tooltip: {
-        callbacks: { title: (items) => monthLabel(items[0].label), label: moneyTooltip.callbacks.label } } },
-      scales: { x: dateAxis(monthLabel), y: moneyAxis } },
+      legend: "bottom", tooltip: { title: (items) => monthLabel(items[0].label), label: moneyLabel(currency) },
+      scales: { x: labelAxis(monthLabel), y: moneyAxis(currency) },
     });
   }
 

@@ -7,14 +7,9 @@
   const { api, money, day, locale } = window.SmartBank;
   const form = document.getElementById("portfolio-filters");
   const names = JSON.parse(document.getElementById("portfolio-names").textContent);
-  const COLOURS = ["#0b3d6e", "#0a7f5a", "#b45309", "#7c3aed", "#be123c", "#0e7490",
-    "#4d7c0f", "#a16207", "#475569", "#c2410c", "#1d4ed8", "#15803d"];
-  const charts = {};
+  const { palette, moneyLabel, barChart, doughnutChart, emptyState } = window.SmartBankCharts;
   let loads = 0;
-
-  Chart.defaults.animation = false;
-  Chart.defaults.maintainAspectRatio = false;
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  window.SmartBankCharts.useDefaults();
 
   const byId = (id) => document.getElementById(id);
   const count = (n) => new Intl.NumberFormat(locale).format(n);
@@ -25,23 +20,12 @@
     node.textContent = text;
   }
 
+  /** One bar per row; the tooltip shows money when `currencyOf(index)` is given, else a count. */
   function bar(id, labels, data, { currencyOf = null, horizontal = false } = {}) {
-    const label = (item) => (currencyOf
-      ? money(String(item.raw), currencyOf(item.dataIndex)) : count(item.raw));
-    if (!charts[id]) {
-      charts[id] = new Chart(byId(id), {
-        type: "bar",
-        data: { labels: [], datasets: [{ data: [], backgroundColor: COLOURS[0] }] },
-        options: { indexAxis: horizontal ? "y" : "x",
-          plugins: { legend: { display: false }, tooltip: { callbacks: { label } } },
-          scales: { [horizontal ? "x" : "y"]: { beginAtZero: true } } },
-      });
-    }
-    const chart = charts[id];
-    chart.options.plugins.tooltip.callbacks.label = label;
-    chart.data.labels = labels;
-    chart.data.datasets[0].data = data;
-    chart.update();
+    barChart(id, labels, [{ data, backgroundColor: palette[0] }], {
+      horizontal, tooltip: { label: currencyOf ? moneyLabel(currencyOf, { named: false }) : (item) => count(item.raw) },
+      scales: { [horizontal ? "x" : "y"]: { beginAtZero: true } },
+    });
   }
 
   function draw(portfolio) {
@@ -56,16 +40,9 @@
     setCard("card-overdue-bills", overdue.bills, count(overdue.bills));
 
     const kyc = customers.by_kyc_status;
-    if (!charts["chart-kyc"]) {
-      charts["chart-kyc"] = new Chart(byId("chart-kyc"), {
-        type: "doughnut",
-        data: { labels: [], datasets: [{ data: [], backgroundColor: [COLOURS[2], COLOURS[1], COLOURS[4]] }] },
-        options: { plugins: { legend: { position: "bottom" } } },
-      });
-    }
-    charts["chart-kyc"].data.labels = kyc.map((row) => names.kyc_status[row.kyc_status] || row.kyc_status);
-    charts["chart-kyc"].data.datasets[0].data = kyc.map((row) => row.customers);
-    charts["chart-kyc"].update();
+    doughnutChart("chart-kyc", kyc.map((row) => names.kyc_status[row.kyc_status] || row.kyc_status),
+      [{ data: kyc.map((row) => row.customers), backgroundColor: [palette[2], palette[1], palette[4]] }],
+      { legend: "bottom" });
 
     bar("chart-deposits", deposits.by_currency.map((row) => row.currency),
       deposits.by_currency.map((row) => row.balance),
@@ -73,13 +50,13 @@
     bar("chart-spending", spending.categories.map((row) => row.name),
       spending.categories.map((row) => row.spending),
       { currencyOf: () => spending.currency, horizontal: true });
-    byId("chart-spending-empty").hidden = spending.categories.length > 0;
+    emptyState("chart-spending-empty", spending.categories.length === 0);
     bar("chart-alerts", alerts.by_type.map((row) => names.alert_type[row.alert_type] || row.alert_type),
       alerts.by_type.map((row) => row.open), { horizontal: true });
     bar("chart-overdue", overdue.by_currency.map((row) => row.currency),
       overdue.by_currency.map((row) => row.amount_due),
       { currencyOf: (index) => overdue.by_currency[index].currency });
-    byId("chart-overdue-empty").hidden = overdue.by_currency.length > 0;
+    emptyState("chart-overdue-empty", overdue.by_currency.length === 0);
   }
 
   const showErrors = (error) => SmartBank.showErrors(error, {
