@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import BankAccount
+from smartbank.forms import service_errors_to_form
 from transactions import imports
 from transactions.importing.csv_parser import COLUMN_KEYS, COLUMN_LIST_KEYS
 
@@ -38,15 +39,6 @@ THOUSANDS_SEPARATORS = [
 # The mapping keys the review form edits, in the order they are shown.
 TEXT_LIST_KEYS = ("debit_values", "credit_values")
 NUMBER_KEYS = ("header_row", "skip_rows", "footer_rows")
-
-
-def service_errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    """A service's ValidationError({"file": ...}) becomes an error beside that field."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class ImportUploadForm(forms.Form):

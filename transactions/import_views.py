@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.views import View
 
 from accounts.models import BankAccount
+from smartbank.forms import service_errors_to_form
 from smartbank.web import money_html
 from transactions import imports
 from transactions.import_forms import (
@@ -28,7 +29,6 @@ from transactions.import_forms import (
     ImportReconcileForm,
     ImportReviewForm,
     ImportUploadForm,
-    service_errors_to_form,
 )
 from transactions.importing.base import StatementError
 from transactions.models import ImportBatch, ImportProfile, Transaction

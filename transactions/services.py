@@ -662,11 +662,27 @@ def transfer_link(*, user: User, outgoing_id: int, incoming_id: int) -> Transfer
 # --- Categories -----------------------------------------------------------------------
 
 
-def category_create(*, user: User, name: str, slug: str = "") -> Category:
-    """Create one of the user's own categories; its slug may not shadow a default one."""
+CATEGORY_NAME_MAX_LENGTH = Category._meta.get_field("name").max_length
+
+
+def check_category_name(name: str) -> str:
+    """A category's name as saved: trimmed, not empty, at most CATEGORY_NAME_MAX_LENGTH.
+
+    The one check of a name, for the API and the web pages alike.
+    """
     name = name.strip()
     if not name:
         raise ValidationError({"name": "A category needs a name."})
+    if len(name) > CATEGORY_NAME_MAX_LENGTH:
+        raise ValidationError(
+            {"name": f"A category's name is at most {CATEGORY_NAME_MAX_LENGTH} characters."}
+        )
+    return name
+
+
+def category_create(*, user: User, name: str, slug: str = "") -> Category:
+    """Create one of the user's own categories; its slug may not shadow a default one."""
+    name = check_category_name(name)
     slug = slugify(slug or name)[:50]
     if not slug:
         raise ValidationError({"name": "Use letters or digits in the category name."})
@@ -692,9 +708,7 @@ def _check_own_category(category: Category) -> None:
 def category_update(*, category: Category, name: str, actor: User | None) -> Category:
     """Rename one of a user's own categories. The slug, which clients file by, stays."""
     _check_own_category(category)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "A category needs a name."})
+    name = check_category_name(name)
     if name != category.name:
         old_name = category.name
         category.name = name

@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from transactions import import_views, rule_web_views, views
+from transactions import (
+    category_web_views,
+    import_profile_web_views,
+    import_views,
+    rule_web_views,
+    views,
+)
 
 app_name = "transactions-web"
 urlpatterns: list = [
@@ -33,4 +39,34 @@ urlpatterns: list = [
     path("rules/<int:pk>/preview/", rule_web_views.RulePreviewView.as_view(), name="rule-preview"),
     path("rules/<int:pk>/apply/", rule_web_views.RuleApplyView.as_view(), name="rule-apply"),
     path("rules/<int:pk>/delete/", rule_web_views.RuleDeleteView.as_view(), name="rule-delete"),
+    # Categories and import profiles (the API's /categories/ and /import-profiles/ as pages).
+    path("categories/", category_web_views.CategoryListView.as_view(), name="categories"),
+    path(
+        "categories/new/", category_web_views.CategoryCreateView.as_view(), name="category-create"
+    ),
+    path(
+        "categories/<int:pk>/edit/",
+        category_web_views.CategoryEditView.as_view(),
+        name="category-edit",
+    ),
+    path(
+        "categories/<int:pk>/delete/",
+        category_web_views.CategoryDeleteView.as_view(),
+        name="category-delete",
+    ),
+    path(
+        "import/profiles/",
+        import_profile_web_views.ImportProfileListView.as_view(),
+        name="import-profiles",
+    ),
+    path(
+        "import/profiles/<int:pk>/edit/",
+        import_profile_web_views.ImportProfileEditView.as_view(),
+        name="import-profile-edit",
+    ),
+    path(
+        "import/profiles/<int:pk>/delete/",
+        import_profile_web_views.ImportProfileDeleteView.as_view(),
+        name="import-profile-delete",
+    ),
 ]

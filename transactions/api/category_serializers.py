@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from transactions.models import Category
+from transactions.services import CATEGORY_NAME_MAX_LENGTH
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -15,7 +16,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class CategoryCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=CATEGORY_NAME_MAX_LENGTH)
     slug = serializers.SlugField(
         max_length=50,
         required=False,
@@ -28,4 +29,6 @@ class CategoryCreateSerializer(serializers.Serializer):
 
 
 class CategoryUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=50, help_text="The new name; the slug stays.")
+    name = serializers.CharField(
+        max_length=CATEGORY_NAME_MAX_LENGTH, help_text="The new name; the slug stays."
+    )
