@@ -3,7 +3,7 @@
 from django.db.models import F, QuerySet
 
 from accounts.models import BankAccount, User
-from transactions.models import Category, Transaction
+from transactions.models import Category, CategoryChange, Transaction
 
 
 def transaction_list(*, user: User) -> QuerySet[Transaction]:
@@ -31,3 +31,15 @@ def categories_for_user(*, user: User) -> QuerySet[Category]:
 def category_by_slug(*, user: User, slug: str) -> Category | None:
     """The category a user means by ``slug``, or None when they have none by that name."""
     return categories_for_user(user=user).filter(slug=slug).first()
+
+
+def category_history(*, user: User, transaction: Transaction) -> QuerySet[CategoryChange]:
+    """The changes of one of the user's transactions' category, newest first, with the
+    categories and the rule they name joined in (one query however many there are). For
+    the API's category-history and the transaction's edit page."""
+    return (
+        CategoryChange.objects.for_user(user)
+        .filter(transaction=transaction)
+        .select_related("old_category", "new_category", "rule")
+        .order_by("-created_at", "-id")
+    )

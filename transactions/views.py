@@ -25,7 +25,7 @@ from transactions.forms import (
     TransferLegForm,
     filing_categories,
 )
-from transactions.models import Transaction
+from transactions.models import CategoryChange, Transaction
 from transactions.rule_services import (
     MAX_BULK_IDS,
     transaction_set_category,
@@ -34,6 +34,8 @@ from transactions.rule_services import (
 from transactions.services import transaction_delete
 
 PAGE_SIZE = 50
+# The latest category changes the edit page shows; the API's category-history has them all.
+CATEGORY_HISTORY_LIMIT = 20
 # The filters the page offers, with the labels a person reads (the API's are for developers).
 FILTER_LABELS = {
     "q": "Search",
@@ -147,7 +149,19 @@ class TransactionUpdateView(LoginRequiredMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(transaction=self.transaction, **kwargs)
+        history = self.category_history()
+        return super().get_context_data(
+            transaction=self.transaction,
+            category_history=history[:CATEGORY_HISTORY_LIMIT],
+            category_history_more=len(history) > CATEGORY_HISTORY_LIMIT,
+            **kwargs,
+        )
+
+    def category_history(self) -> list[CategoryChange]:
+        """The changes of this transaction's category, newest first, as the API's
+        category-history lists them; one query, whatever their number."""
+        changes = selectors.category_history(user=self.request.user, transaction=self.transaction)
+        return list(changes[: CATEGORY_HISTORY_LIMIT + 1])
 
     def form_valid(self, form):
         messages.success(self.request, "The transaction is saved.")

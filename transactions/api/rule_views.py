@@ -23,7 +23,7 @@ from transactions.api.rule_serializers import (
     TransactionCategoryInputSerializer,
     TransactionCategorySerializer,
 )
-from transactions.models import CategorizationRule, CategoryChange
+from transactions.models import CategorizationRule
 from transactions.rule_services import PREVIEW_LIMIT, RuleRunResult
 
 # Filters of the transaction list that bulk-categorize takes; ordering and paging mean nothing
@@ -290,8 +290,7 @@ class TransactionCategoryActionsMixin:
     )
     def category_history(self, request, pk=None):
         txn = self.get_object()
-        changes = CategoryChange.objects.for_user(request.user).filter(transaction=txn)
-        changes = changes.order_by("-created_at", "-id")
+        changes = selectors.category_history(user=request.user, transaction=txn)
         page = self.paginate_queryset(changes)
         if page is None:
             return Response(CategoryChangeSerializer(changes, many=True).data)

@@ -440,7 +440,7 @@ def test_the_form_pages_run_a_fixed_number_of_queries(
     # session, user, then the row and the choices of the form's selects
     with django_assert_num_queries(4):  # accounts, categories
         client.get(reverse("transactions-web:create"))
-    with django_assert_num_queries(5):  # the row, accounts, categories
+    with django_assert_num_queries(6):  # the row, accounts, categories, category history
         client.get(reverse("transactions-web:update", args=[txn.pk]))
     with django_assert_num_queries(3):  # the row with its account
         client.get(reverse("transactions-web:delete", args=[txn.pk]))
