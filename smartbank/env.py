@@ -112,6 +112,22 @@ def env_redis_url(name: str) -> str:
     return url
 
 
+def redis_url_for_test_worker(url: str, worker: str) -> str:
+    """``url`` moved to its own Redis database for one pytest-xdist worker ("gw0", "gw1"...).
+
+    pytest-django gives each worker its own test database; this does the same for Redis,
+    because the tests' cache.clear() is a FLUSHDB that would otherwise wipe another worker's
+    keys in the middle of its test. Worker N takes database (the URL's, default 0) + N.
+    """
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return url
+    parts = urlsplit(url)
+    if parts.scheme == "unix":  # the database is a query parameter there; runs use TCP
+        return url
+    database = int(parts.path.strip("/") or 0) + int(worker[2:])
+    return parts._replace(path=f"/{database}").geturl()
+
+
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 

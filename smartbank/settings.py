@@ -5,6 +5,7 @@ run eagerly in-process and a local-memory cache. Production differs only through
 environment (see README.md, "Production").
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from smartbank.env import (
     env_rate,
     env_redis_url,
     env_str,
+    redis_url_for_test_worker,
 )
 from smartbank.money import is_currency_code
 
@@ -131,6 +133,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache and Celery ---------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL")
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    REDIS_URL = redis_url_for_test_worker(REDIS_URL, os.environ["PYTEST_XDIST_WORKER"])
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -14,6 +14,7 @@ from smartbank.env import (
     env_rate,
     env_redis_url,
     env_str,
+    redis_url_for_test_worker,
 )
 
 
@@ -151,3 +152,23 @@ def test_env_redis_url_refuses_other_urls(env, raw):
     env("SB_TEST", raw)
     with pytest.raises(ImproperlyConfigured, match="SB_TEST must be a redis://"):
         env_redis_url("SB_TEST")
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "expected"),
+    [
+        ("redis://127.0.0.1:6379/0", "gw0", "redis://127.0.0.1:6379/0"),
+        ("redis://127.0.0.1:6379/0", "gw3", "redis://127.0.0.1:6379/3"),
+        ("redis://127.0.0.1:6379/4", "gw1", "redis://127.0.0.1:6379/5"),
+        ("redis://127.0.0.1:6379", "gw2", "redis://127.0.0.1:6379/2"),
+        (
+            "rediss://user:pw@cache:6380/1?ssl_cert_reqs=none",
+            "gw1",
+            "rediss://user:pw@cache:6380/2?ssl_cert_reqs=none",
+        ),
+        ("redis://127.0.0.1:6379/0", "master", "redis://127.0.0.1:6379/0"),
+        ("unix:///run/redis.sock?db=1", "gw1", "unix:///run/redis.sock?db=1"),
+    ],
+)
+def test_each_xdist_worker_gets_its_own_redis_database(url, worker, expected):
+    assert redis_url_for_test_worker(url, worker) == expected
