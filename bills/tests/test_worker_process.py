@@ -49,6 +49,9 @@ def start_worker(queue: str, log) -> subprocess.Popen:
         "DJANGO_SETTINGS_MODULE": "smartbank.settings",
     }
     env.pop("EMAIL_HOST", None)  # the console email backend: nothing leaves the machine
+    # REDIS_URL above is already this xdist worker's database; the settings must not move it
+    # again in the worker process.
+    env.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,
