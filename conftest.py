@@ -79,6 +79,13 @@ def other_user(db):
 
 
 @pytest.fixture
+def web(client, user):
+    """The Django test client with ``user`` logged in (a session), for the web pages."""
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
 def staff(db):
     """One staff user per role, keyed by role name."""
     return {role: UserFactory(staff_role=role) for role in ("admin", "auditor", "support")}

@@ -44,12 +44,6 @@ def rates():
     rate("EUR", "GBP", FRI, "0.80")
 
 
-@pytest.fixture
-def web(client, user):
-    client.force_login(user)
-    return client
-
-
 def account(user, currency, balance, **kwargs):
     return BankAccountFactory(
         user=user, currency=currency, opening_balance=D(balance), balance=D(balance), **kwargs

@@ -28,12 +28,6 @@ def _frozen():
         yield
 
 
-@pytest.fixture
-def web(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_each_alert_has_a_delete_button(web, user):
     alert = AlertFactory(user=user, title="Big spend")
     html = web.get(LIST).content.decode()

@@ -26,12 +26,6 @@ def _frozen():
         yield
 
 
-@pytest.fixture
-def web(client, user):
-    client.force_login(user)
-    return client
-
-
 def _alert(user, **kwargs) -> Alert:
     return AlertFactory(user=user, **kwargs)
 

@@ -23,12 +23,6 @@ def remind(pk) -> str:
     return reverse("bills-web:send-reminder", args=[pk])
 
 
-@pytest.fixture
-def web(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_each_unpaid_bill_has_the_button_and_a_paid_one_does_not(web, user):
     unpaid = BillFactory(user=user, biller="City Power")
     paid = bill_with_account(user=user, biller="Gym", recurrence="none", due_date=TODAY)

@@ -18,12 +18,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
 LIST = reverse("bills-web:list")
 
 
-@pytest.fixture
-def web(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_anonymous_is_sent_to_login(client):
     bill = BillFactory()
     for url in (

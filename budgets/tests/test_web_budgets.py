@@ -28,12 +28,6 @@ def _frozen():
 
 
 @pytest.fixture
-def web(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def account(user):
     return BankAccountFactory(user=user, opening_balance=Decimal("5000.00"))
 

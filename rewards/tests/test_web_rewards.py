@@ -31,12 +31,6 @@ def _frozen():
 
 
 @pytest.fixture
-def web(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def programme(user):
     programme = RewardProgrammeFactory(user=user)
     PointsEntryFactory(programme=programme, points=1200, reason="Welcome bonus")
