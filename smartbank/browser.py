@@ -110,8 +110,22 @@ def sideways_overflow(page) -> int:
     )
 
 
+def clipped_tables(page) -> list[str]:
+    """The visible tables that are wider than their scrolling box: a row a person would
+    have to scroll sideways to read (a table.stack never is: its rows are cards)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(".table-wrap")]
+          .filter((box) => box.offsetParent !== null && box.scrollWidth > box.clientWidth + 1)
+          .map((box) => {
+            const table = box.querySelector("table");
+            return (table && table.id) || box.getAttribute("aria-label") || "a table";
+          })"""
+    )
+
+
 def check_page(page, name: str) -> None:
-    """Screenshot the page at desktop and phone width; no axe violation, no sideways scroll.
+    """Screenshot the page at desktop and phone width; no axe violation, no sideways scroll
+    of the page or of a table in its box.
 
     Leaves the page at desktop width.
     """
@@ -123,6 +137,8 @@ def check_page(page, name: str) -> None:
         overflow = sideways_overflow(page)
         if overflow:
             problems.append(f"{name} scrolls sideways by {overflow}px at {label} width")
+        for table in clipped_tables(page):
+            problems.append(f"{name} at {label} width: {table} scrolls sideways in its box")
         violations = accessibility_violations(page)
         if violations:
             problems.append(f"{name} at {label} width: axe reports {violations}")

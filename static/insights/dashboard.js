@@ -152,11 +152,12 @@
       const tr = document.createElement("tr");
       tr.dataset.id = row.id;
       tr.innerHTML = `<td class="nowrap">${day(row.txn_date)}</td><td>${escape(row.description || row.merchant)}</td>
-        <td class="wide-only">${escape(row.category ? (categoryNames[row.category] || row.category) : "Uncategorised")}</td>
-        <td class="wide-only">${escape(names[row.account] || "")}</td>
+        <td>${escape(row.category ? (categoryNames[row.category] || row.category) : "Uncategorised")}</td>
+        <td>${escape(names[row.account] || "")}</td>
         <td class="money${Number(row.amount) < 0 ? " negative" : ""}">${money(row.amount, row.currency)}</td>`;
       body.append(tr);
     });
+    SmartBank.formatPage(byId("recent-table"));  // the column names of its phone layout
     byId("recent-table").hidden = page.results.length === 0;
     show("recent-empty", page.results.length === 0);
   }

@@ -70,15 +70,51 @@
     box.textContent = placed ? summary : error.message;
   }
 
-  /** Every element with data-money="amount" data-currency="EUR" rendered in the locale. */
+  /** A moment (an ISO date-time) as a date and time in the customer's locale and zone. */
+  function moment(iso) {
+    if (!iso) return "–";
+    const options = { dateStyle: "medium", timeStyle: "short" };
+    if (body.dataset.timeZone) options.timeZone = body.dataset.timeZone;
+    return new Intl.DateTimeFormat(locale, options).format(new Date(iso));
+  }
+
+  /** Each cell of a table.stack gets its column's heading as data-label, which app.css
+   *  shows before the cell when the rows are stacked as cards at phone width. A heading's
+   *  own data-label (empty for a column of buttons) wins over its text. */
+  function labelStackedCells(root) {
+    const tables = root.matches && root.matches("table.stack") ? [root] : root.querySelectorAll("table.stack");
+    tables.forEach((table) => {
+      const headings = [];
+      table.querySelectorAll("thead tr:last-child th").forEach((th) => {
+        const label = th.dataset.label ?? th.textContent.trim();
+        for (let span = 0; span < th.colSpan; span += 1) headings.push(label);
+      });
+      table.querySelectorAll("tbody tr, tfoot tr").forEach((row) => {
+        let column = 0;
+        [...row.children].forEach((cell) => {
+          if (cell.tagName === "TD" && cell.dataset.label === undefined) {
+            cell.dataset.label = headings[column] || "";
+          }
+          column += cell.colSpan;
+        });
+      });
+    });
+  }
+
+  /** Every element with data-money="amount" data-currency="EUR" rendered in the locale,
+   *  data-day and data-moment likewise, and the labels of stacked tables. */
   function formatPage(root = document) {
     root.querySelectorAll("[data-money]").forEach((node) => {
       node.textContent = money(node.dataset.money, node.dataset.currency || body.dataset.currency);
       if (Number(node.dataset.money) < 0) node.classList.add("negative");
     });
     root.querySelectorAll("[data-day]").forEach((node) => { node.textContent = day(node.dataset.day); });
+    root.querySelectorAll("[data-moment]").forEach((node) => {
+      node.textContent = moment(node.dataset.moment);
+    });
+    labelStackedCells(root);
   }
 
-  window.SmartBank = { api, money, day, formatPage, showErrors, locale };
+  window.SmartBank = { api, money, day, moment, formatPage, showErrors, locale };
   document.addEventListener("DOMContentLoaded", () => formatPage());
 })();
