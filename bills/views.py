@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
+from alerts.forms import CHANNELS
 from bills.forms import BillAutopayForm, BillForm, BillPayForm
 from bills.models import Bill, BillStatus
 from bills.selectors import bill_list
@@ -53,6 +54,16 @@ def _list_context(user, *, row_errors: dict[int, str] | None = None) -> dict:
         "row_errors": row_errors or {},
         "paid_recently_days": PAID_RECENTLY_DAYS,
     }
+
+
+def _refused_on_row(request, bill: Bill, error: str):
+    """The bills page again (400) with ``error`` beside the bill's actions; a bill the page
+    does not list (paid long ago) has it said at the top instead."""
+    context = _list_context(request.user, row_errors={bill.pk: error})
+    shown = context["overdue"] + context["upcoming"] + context["paid"]
+    if all(row.pk != bill.pk for row in shown):
+        messages.error(request, f"{bill.biller}: {error}")
+    return render(request, "bills/bill_list.html", context, status=400)
 
 
 class BillListView(LoginRequiredMixin, TemplateView):
@@ -130,8 +141,7 @@ class BillAutopayView(LoginRequiredMixin, View):
         form = BillAutopayForm(request.POST, user=request.user, bill=bill)
         if not form.is_valid():
             errors = [message for messages_ in form.errors.values() for message in messages_]
-            context = _list_context(request.user, row_errors={bill.pk: " ".join(errors)})
-            return render(request, "bills/bill_list.html", context, status=400)
+            return _refused_on_row(request, bill, " ".join(errors))
         state = "on" if form.cleaned_data["autopay"] else "off"
         messages.success(request, f"Auto-pay for {bill.biller} is {state}.")
         return redirect("bills-web:list")
@@ -150,8 +160,9 @@ class BillDeleteView(LoginRequiredMixin, View):
         return redirect("bills-web:list")
 
 
-# How a reminder's channels read in the confirmation, and what to do when one had nowhere to go.
-_CHANNEL_NAMES = {"email": "email", "sms": "text message"}
+# How a reminder's channels read in the confirmation (as on the alert preferences), and what
+# to do when one had nowhere to go.
+_CHANNEL_NAMES = {channel: label.lower() for channel, label in CHANNELS}
 _NO_RECIPIENT = {
     "email": "add an email address in your settings",
     "sms": "add a phone number in your settings",
@@ -188,12 +199,6 @@ class BillSendReminderView(LoginRequiredMixin, View):
         try:
             notifications = bill_send_reminder(bill=bill)
         except ValidationError as exc:
-            error = " ".join(exc.messages)
-            context = _list_context(request.user, row_errors={bill.pk: error})
-            shown = context["overdue"] + context["upcoming"] + context["paid"]
-            if all(row.pk != bill.pk for row in shown):
-                # A bill paid long ago is not on the page: say it at the top instead.
-                messages.error(request, f"{bill.biller}: {error}")
-            return render(request, "bills/bill_list.html", context, status=400)
+            return _refused_on_row(request, bill, " ".join(exc.messages))
         messages.success(request, _reminder_sent(bill, notifications))
         return redirect("bills-web:list")

@@ -16,27 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from smartbank.forms import service_errors_to_form
+from transactions.import_forms import COLUMN_LABELS
 from transactions.import_profile_services import import_profile_delete, import_profile_update
 from transactions.models import ImportProfile
 
-# How a mapping's settings read on the page; columns are shown counted from 1.
-COLUMN_LABELS = {
-    "date_column": "Date",
-    "posted_date_column": "Booking date",
-    "amount_column": "Amount",
-    "credit_column": "Money in",
-    "debit_column": "Money out",
-    "indicator_column": "Money in or out marker",
-    "description_columns": "Description",
-    "description_fallback_columns": "Description when that is empty",
-    "merchant_column": "Merchant",
-    "payer_column": "Payer or payee",
-    "currency_column": "Currency",
-    "balance_column": "Balance",
-    "reference_column": "Reference",
-    "status_column": "Status",
-    "account_column": "Account",
-}
+# How a mapping's settings read on the page (its columns are named as on the import page's
+# review form, import_forms.COLUMN_LABELS, and shown counted from 1).
 SETTING_LABELS = {
     "delimiter": "Separator",
     "encoding": "Text encoding",

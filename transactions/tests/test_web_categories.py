@@ -31,12 +31,6 @@ def delete_url(category) -> str:
 
 
 @pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def account(user):
     return BankAccountFactory(user=user, name="Everyday")
 
@@ -72,17 +66,17 @@ def test_anonymous_visitors_are_sent_to_log_in_and_nothing_changes(client, coffe
     assert database_snapshot() == before
 
 
-def test_create_is_post_only_and_the_list_get_only(logged_in):
+def test_create_is_post_only_and_the_list_get_only(web):
     before = database_snapshot()
-    assert logged_in.get(CREATE).status_code == 405
-    assert logged_in.post(CATEGORIES, {"name": "Tea"}).status_code == 405
+    assert web.get(CREATE).status_code == 405
+    assert web.post(CATEGORIES, {"name": "Tea"}).status_code == 405
     assert database_snapshot() == before
 
 
 # --- The list ---------------------------------------------------------------------------
 
 
-def test_the_list_shows_defaults_and_your_own_with_your_counts(logged_in, user, account, coffee):
+def test_the_list_shows_defaults_and_your_own_with_your_counts(web, user, account, coffee):
     groceries = default_category("groceries")
     spend(account, coffee)
     spend(account, coffee)
@@ -93,7 +87,7 @@ def test_the_list_shows_defaults_and_your_own_with_your_counts(logged_in, user, 
     spend(stranger_account, groceries)
     spend(stranger_account, theirs)
 
-    response = logged_in.get(CATEGORIES)
+    response = web.get(CATEGORIES)
 
     assert response.status_code == 200
     own = {c.name: c.transaction_count for c in response.context["own"]}
@@ -107,15 +101,15 @@ def test_the_list_shows_defaults_and_your_own_with_your_counts(logged_in, user, 
     assert edit_url(groceries) not in body
 
 
-def test_the_list_says_what_to_do_when_you_have_no_categories(logged_in):
-    response = logged_in.get(CATEGORIES)
+def test_the_list_says_what_to_do_when_you_have_no_categories(web):
+    response = web.get(CATEGORIES)
 
     assert "No categories of your own yet" in response.content.decode()
 
 
 @pytest.mark.parametrize("size", [1, 25])
 def test_the_list_runs_a_fixed_number_of_queries(
-    logged_in, user, account, django_assert_num_queries, size
+    web, user, account, django_assert_num_queries, size
 ):
     for _ in range(size):
         category = CategoryFactory(user=user)
@@ -123,20 +117,20 @@ def test_the_list_runs_a_fixed_number_of_queries(
         spend(account, default_category("groceries"))
     # Session, user, the categories, their transaction counts (one grouped query).
     with django_assert_num_queries(4):
-        response = logged_in.get(CATEGORIES)
+        response = web.get(CATEGORIES)
     assert len(response.context["own"]) == size
 
 
-def test_the_pages_are_linked_from_transactions_and_rules(logged_in):
+def test_the_pages_are_linked_from_transactions_and_rules(web):
     for url in (reverse("transactions-web:list"), reverse("transactions-web:rules")):
-        assert f'href="{CATEGORIES}"' in logged_in.get(url).content.decode()
+        assert f'href="{CATEGORIES}"' in web.get(url).content.decode()
 
 
 # --- Create -----------------------------------------------------------------------------
 
 
-def test_create_a_category(logged_in, user):
-    response = logged_in.post(CREATE, {"name": "  Coffee shops "}, follow=True)
+def test_create_a_category(web, user):
+    response = web.post(CREATE, {"name": "  Coffee shops "}, follow=True)
 
     assert response.redirect_chain == [(CATEGORIES, 302)]
     category = Category.objects.get(user=user)
@@ -157,11 +151,11 @@ def test_create_a_category(logged_in, user):
         ("Tea\x00", "Null characters are not allowed."),
     ],
 )
-def test_bad_names_are_400_beside_the_field_and_write_nothing(logged_in, coffee, name, message):
+def test_bad_names_are_400_beside_the_field_and_write_nothing(web, coffee, name, message):
     default_category("groceries")
     before = database_snapshot()
 
-    response = logged_in.post(CREATE, {"name": name})
+    response = web.post(CREATE, {"name": name})
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -172,10 +166,10 @@ def test_bad_names_are_400_beside_the_field_and_write_nothing(logged_in, coffee,
     assert database_snapshot() == before
 
 
-def test_a_missing_name_is_400(logged_in):
+def test_a_missing_name_is_400(web):
     before = database_snapshot()
 
-    response = logged_in.post(CREATE, {})
+    response = web.post(CREATE, {})
 
     assert response.status_code == 400
     assert response.context["form"].errors["name"] == ["A category needs a name."]
@@ -185,12 +179,12 @@ def test_a_missing_name_is_400(logged_in):
 # --- Rename -----------------------------------------------------------------------------
 
 
-def test_rename_keeps_the_slug(logged_in, coffee):
-    page = logged_in.get(edit_url(coffee))
+def test_rename_keeps_the_slug(web, coffee):
+    page = web.get(edit_url(coffee))
     assert page.status_code == 200
     assert 'value="Coffee"' in page.content.decode()
 
-    response = logged_in.post(edit_url(coffee), {"name": "Coffee & cake"}, follow=True)
+    response = web.post(edit_url(coffee), {"name": "Coffee & cake"}, follow=True)
 
     assert response.redirect_chain == [(CATEGORIES, 302)]
     coffee.refresh_from_db()
@@ -207,10 +201,10 @@ def test_rename_keeps_the_slug(logged_in, coffee):
         ({"name": "y" * 100_000}, "at most 50 characters"),
     ],
 )
-def test_a_bad_rename_is_400_and_unchanged(logged_in, coffee, data, message):
+def test_a_bad_rename_is_400_and_unchanged(web, coffee, data, message):
     before = database_snapshot()
 
-    response = logged_in.post(edit_url(coffee), data)
+    response = web.post(edit_url(coffee), data)
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -220,12 +214,12 @@ def test_a_bad_rename_is_400_and_unchanged(logged_in, coffee, data, message):
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_default_categories_are_refused_and_unchanged(logged_in, method):
+def test_default_categories_are_refused_and_unchanged(web, method):
     groceries = default_category("groceries")
     before = database_snapshot()
 
     for url in (edit_url(groceries), delete_url(groceries)):
-        response = getattr(logged_in, method)(url, {"name": "Food"} if method == "post" else None)
+        response = getattr(web, method)(url, {"name": "Food"} if method == "post" else None)
         assert response.status_code == 403
         body = response.content.decode()
         assert "is a default category, shared by every customer" in body
@@ -234,40 +228,40 @@ def test_default_categories_are_refused_and_unchanged(logged_in, method):
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_another_customers_category_is_404_and_unchanged(logged_in, method):
+def test_another_customers_category_is_404_and_unchanged(web, method):
     theirs = CategoryFactory(user=UserFactory(), name="Theirs")
     spend(BankAccountFactory(user=theirs.user), theirs)
     before = database_snapshot()
 
     for url in (edit_url(theirs), delete_url(theirs)):
-        response = getattr(logged_in, method)(url, {"name": "Mine"} if method == "post" else None)
+        response = getattr(web, method)(url, {"name": "Mine"} if method == "post" else None)
         assert response.status_code == 404
     assert database_snapshot() == before
 
 
-def test_unknown_ids_are_404(logged_in):
+def test_unknown_ids_are_404(web):
     for name in ("category-edit", "category-delete"):
-        assert logged_in.get(reverse(f"transactions-web:{name}", args=[999_999])).status_code == 404
-    assert logged_in.get(f"{CATEGORIES}abc/edit/").status_code == 404
+        assert web.get(reverse(f"transactions-web:{name}", args=[999_999])).status_code == 404
+    assert web.get(f"{CATEGORIES}abc/edit/").status_code == 404
 
 
 # --- Delete -----------------------------------------------------------------------------
 
 
-def test_delete_asks_first_then_moves_the_transactions_to_other(logged_in, user, account, coffee):
+def test_delete_asks_first_then_moves_the_transactions_to_other(web, user, account, coffee):
     other = default_category("other")
     first, second = spend(account, coffee), spend(account, coffee, amount="-12.00")
     account.refresh_from_db()
     balance = account.balance
 
-    page = logged_in.get(delete_url(coffee))
+    page = web.get(delete_url(coffee))
     assert page.status_code == 200
     body = page.content.decode()
     assert "Its <strong>2</strong> transactions move to “Other”." in body
     assert "no balance changes" in body
     assert Category.objects.filter(pk=coffee.pk).exists()
 
-    response = logged_in.post(delete_url(coffee), follow=True)
+    response = web.post(delete_url(coffee), follow=True)
 
     assert response.redirect_chain == [(CATEGORIES, 302)]
     assert "its 2 transactions are now in Other" in response.content.decode()
@@ -283,11 +277,11 @@ def test_delete_asks_first_then_moves_the_transactions_to_other(logged_in, user,
     assert account.balance == balance
 
 
-def test_deleting_an_empty_category_says_so(logged_in, coffee):
-    assert "It holds no transactions." in logged_in.get(delete_url(coffee)).content.decode()
+def test_deleting_an_empty_category_says_so(web, coffee):
+    assert "It holds no transactions." in web.get(delete_url(coffee)).content.decode()
 
 
-def test_a_category_a_rule_uses_is_refused_and_unchanged(logged_in, user, account, coffee):
+def test_a_category_a_rule_uses_is_refused_and_unchanged(web, user, account, coffee):
     spend(account, coffee)
     rule_create(
         user=user,
@@ -297,7 +291,7 @@ def test_a_category_a_rule_uses_is_refused_and_unchanged(logged_in, user, accoun
     )
     before = database_snapshot()
 
-    response = logged_in.post(delete_url(coffee))
+    response = web.post(delete_url(coffee))
 
     assert response.status_code == 400
     body = response.content.decode()
@@ -308,16 +302,16 @@ def test_a_category_a_rule_uses_is_refused_and_unchanged(logged_in, user, accoun
 
 @pytest.mark.parametrize("size", [1, 25])
 def test_edit_and_delete_pages_run_a_fixed_number_of_queries(
-    logged_in, account, coffee, django_assert_num_queries, size
+    web, account, coffee, django_assert_num_queries, size
 ):
     for _ in range(size):
         spend(account, coffee)
     # Session, user, the category.
     with django_assert_num_queries(3):
-        assert logged_in.get(edit_url(coffee)).status_code == 200
+        assert web.get(edit_url(coffee)).status_code == 200
     # Session, user, the category, how many transactions it holds.
     with django_assert_num_queries(4):
-        assert logged_in.get(delete_url(coffee)).status_code == 200
+        assert web.get(delete_url(coffee)).status_code == 200
 
 
 # --- A transaction's category history ---------------------------------------------------
@@ -327,7 +321,7 @@ def update_url(txn) -> str:
     return reverse("transactions-web:update", args=[txn.pk])
 
 
-def test_the_edit_page_lists_the_category_history_newest_first(logged_in, user, account, coffee):
+def test_the_edit_page_lists_the_category_history_newest_first(web, user, account, coffee):
     groceries, dining = default_category("groceries"), default_category("dining")
     txn = spend(account, groceries)
     transaction_set_category(transaction=txn, category=coffee, actor=user)
@@ -341,7 +335,7 @@ def test_the_edit_page_lists_the_category_history_newest_first(logged_in, user, 
     transactions_bulk_categorize(user=user, category=None, actor=user, ids=[txn.pk])
     coffee.delete()  # the history still names it, by its slug
 
-    response = logged_in.get(update_url(txn))
+    response = web.get(update_url(txn))
 
     assert response.status_code == 200
     history = response.context["category_history"]
@@ -361,34 +355,33 @@ def test_the_edit_page_lists_the_category_history_newest_first(logged_in, user, 
     assert section.index("Set in bulk by hand") < section.index("Set by a rule")
 
 
-def test_the_history_says_who_changed_it(logged_in, user, account):
+def test_the_history_says_who_changed_it(web, user, account):
     staff = UserFactory(staff_role="support")
     txn = spend(account, default_category("groceries"))
     transaction_set_category(transaction=txn, category=default_category("dining"), actor=staff)
 
-    section = logged_in.get(update_url(txn)).content.decode()
+    section = web.get(update_url(txn)).content.decode()
     section = section[section.index('id="category-history"') :]
     assert "by bank staff" in section
 
 
-def test_a_transaction_without_a_category_says_it_has_no_history(logged_in, account):
+def test_a_transaction_without_a_category_says_it_has_no_history(web, account):
     txn = spend(account, None)
 
-    body = logged_in.get(update_url(txn)).content.decode()
+    body = web.get(update_url(txn)).content.decode()
 
     assert "Its category has not changed yet." in body
 
 
-def test_the_create_page_has_no_history(logged_in, account):
+def test_the_create_page_has_no_history(web, account):
     assert (
-        'id="category-history"'
-        not in logged_in.get(reverse("transactions-web:create")).content.decode()
+        'id="category-history"' not in web.get(reverse("transactions-web:create")).content.decode()
     )
 
 
 @pytest.mark.parametrize("changes", [1, 30])
 def test_the_edit_page_runs_a_fixed_number_of_queries_whatever_the_history(
-    logged_in, user, account, django_assert_num_queries, changes
+    web, user, account, django_assert_num_queries, changes
 ):
     categories = [default_category("groceries"), default_category("dining")]
     txn = spend(account, categories[0])
@@ -396,7 +389,7 @@ def test_the_edit_page_runs_a_fixed_number_of_queries_whatever_the_history(
         transaction_set_category(transaction=txn, category=categories[(n + 1) % 2], actor=user)
     # Session, user, the row, the form's accounts and categories, the history (joined).
     with django_assert_num_queries(6):
-        response = logged_in.get(update_url(txn))
+        response = web.get(update_url(txn))
     shown = response.context["category_history"]
     assert len(shown) == min(changes + 1, 20)
     assert response.context["category_history_more"] is (changes + 1 > 20)
@@ -404,17 +397,17 @@ def test_the_edit_page_runs_a_fixed_number_of_queries_whatever_the_history(
         assert "Only the latest 20 changes are shown." in response.content.decode()
 
 
-def test_another_customers_transaction_history_is_404(logged_in):
+def test_another_customers_transaction_history_is_404(web):
     theirs = spend(BankAccountFactory(), default_category("groceries"))
 
-    assert logged_in.get(update_url(theirs)).status_code == 404
+    assert web.get(update_url(theirs)).status_code == 404
 
 
-def test_an_invalid_edit_still_shows_the_history(logged_in, account):
+def test_an_invalid_edit_still_shows_the_history(web, account):
     txn = spend(account, default_category("groceries"))
     before = database_snapshot()
 
-    response = logged_in.post(
+    response = web.post(
         update_url(txn),
         {"account": account.pk, "kind": "expense", "amount": "abc", "txn_date": "2025-03-01"},
     )

@@ -46,12 +46,6 @@ def account(user):
     )
 
 
-@pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def upload(client, account, content=STATEMENT, name="march.csv"):
     return client.post(
         IMPORT_URL, {"account": account.pk, "file": SimpleUploadedFile(name, content)}
@@ -63,14 +57,14 @@ def token_of(response) -> str:
 
 
 def test_the_whole_flow_upload_preview_import_result_and_undo(
-    logged_in, account, django_capture_on_commit_callbacks
+    web, account, django_capture_on_commit_callbacks
 ):
-    page = logged_in.get(IMPORT_URL)
+    page = web.get(IMPORT_URL)
     assert page.status_code == 200
     assert f'<option value="{account.pk}">Everyday (EUR)</option>' in page.content.decode()
 
     before = database_snapshot()
-    review = upload(logged_in, account)
+    review = upload(web, account)
     assert review.status_code == 200
     html = review.content.decode()
     # The dry run: detected format, the mapping as form controls, the first rows; nothing kept.
@@ -88,7 +82,7 @@ def test_the_whole_flow_upload_preview_import_result_and_undo(
     assert database_snapshot() == before
 
     with django_capture_on_commit_callbacks(execute=True):
-        confirmed = logged_in.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
+        confirmed = web.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
     batch = ImportBatch.objects.get()
     assert confirmed.status_code == 302
     assert confirmed["Location"] == reverse("transactions-web:import-batch", args=[batch.pk])
@@ -100,7 +94,7 @@ def test_the_whole_flow_upload_preview_import_result_and_undo(
     )
     assert BankAccount.objects.get(pk=account.pk).balance == Decimal("1695.80")
 
-    result = logged_in.get(confirmed["Location"])
+    result = web.get(confirmed["Location"])
     html = result.content.decode()
     assert '<progress id="import-progress" max="100" value="100">' in html
     assert 'data-count="created">3<' in html and 'data-count="rejected">1<' in html
@@ -111,11 +105,11 @@ def test_the_whole_flow_upload_preview_import_result_and_undo(
     assert "Undo this import" in html
 
     # The staged upload is gone once imported: a second confirmation adds nothing.
-    again = logged_in.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
+    again = web.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
     assert again.status_code == 302 and again["Location"] == IMPORT_URL
     assert ImportBatch.objects.count() == 1
 
-    undone = logged_in.post(reverse("transactions-web:import-undo", args=[batch.pk]), follow=True)
+    undone = web.post(reverse("transactions-web:import-undo", args=[batch.pk]), follow=True)
     assert "is undone" in undone.content.decode()
     batch.refresh_from_db()
     assert batch.status == "undone"
@@ -125,13 +119,13 @@ def test_the_whole_flow_upload_preview_import_result_and_undo(
 
 
 def test_ambiguous_dates_are_asked_about_beside_the_question(
-    logged_in, account, django_capture_on_commit_callbacks
+    web, account, django_capture_on_commit_callbacks
 ):
-    review = upload(logged_in, account, AMBIGUOUS)
+    review = upload(web, account, AMBIGUOUS)
     html = review.content.decode()
     assert "Day or month first?" in html
     before = database_snapshot()
-    unanswered = logged_in.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
+    unanswered = web.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
     assert unanswered.status_code == 400
     assert (
         '<p class="error" id="id_day_first_error">Say how the dates are written before importing.'
@@ -139,14 +133,14 @@ def test_ambiguous_dates_are_asked_about_beside_the_question(
     )
     assert database_snapshot() == before
 
-    answered = logged_in.post(
+    answered = web.post(
         REVIEW_URL, {"token": token_of(review), "action": "preview", "day_first": "false"}
     )
     assert answered.status_code == 200
     assert "Day or month first?" not in answered.content.decode()
     assert answered.context["preview"]["rows"][0]["txn_date"] == "2025-03-04"
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(REVIEW_URL, {"token": token_of(answered), "action": "import"})
+        web.post(REVIEW_URL, {"token": token_of(answered), "action": "import"})
     assert sorted(Transaction.objects.values_list("txn_date", flat=True)) == [
         datetime.date(2025, 3, 4),
         datetime.date(2025, 5, 6),
@@ -171,58 +165,56 @@ def mapping_post(review, **changes) -> dict:
 
 
 def test_a_changed_mapping_is_previewed_then_imported_and_saved_as_the_profile(
-    logged_in, account, django_capture_on_commit_callbacks
+    web, account, django_capture_on_commit_callbacks
 ):
     content = b"Date;Shop;Note;Amount\n01.03.2025;Bakery;bread;-4,20\n02.03.2025;Cafe;tea;-3,00\n"
-    review = upload(logged_in, account, content)
+    review = upload(web, account, content)
     # Detected: the Note column as the description.
     assert review.context["preview"]["rows"][0]["description"] == "bread"
-    changed = logged_in.post(REVIEW_URL, mapping_post(review, description_columns=["1"]))
+    changed = web.post(REVIEW_URL, mapping_post(review, description_columns=["1"]))
     assert changed.status_code == 200
     assert changed.context["preview"]["rows"][0]["description"] == "Bakery"
     data = mapping_post(changed, action="import", save_profile="on")
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(REVIEW_URL, data)
+        web.post(REVIEW_URL, data)
     assert sorted(Transaction.objects.values_list("description", flat=True)) == ["Bakery", "Cafe"]
     assert ImportProfile.objects.get(account=account).mapping["description_columns"] == [1]
     # The next file from this bank is read with the saved mapping at once.
-    nxt = upload(
-        logged_in, account, content.replace(b"01.03", b"04.03").replace(b"02.03", b"05.03")
-    )
+    nxt = upload(web, account, content.replace(b"01.03", b"04.03").replace(b"02.03", b"05.03"))
     assert nxt.context["preview"]["rows"][0]["description"] == "Bakery"
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(REVIEW_URL, {"token": token_of(nxt), "action": "import"})
+        web.post(REVIEW_URL, {"token": token_of(nxt), "action": "import"})
     assert Transaction.objects.filter(description="Bakery").count() == 2
 
 
-def test_a_mapping_the_file_cannot_be_read_with_is_an_error_and_writes_nothing(logged_in, account):
-    review = upload(logged_in, account)
+def test_a_mapping_the_file_cannot_be_read_with_is_an_error_and_writes_nothing(web, account):
+    review = upload(web, account)
     before = database_snapshot()
-    response = logged_in.post(
+    response = web.post(
         REVIEW_URL, mapping_post(review, action="import", date_format="%Q nonsense")
     )
     assert response.status_code == 400
     assert "The file cannot be read with these settings" in response.content.decode()
-    bad_number = logged_in.post(REVIEW_URL, mapping_post(review, skip_rows="-3"))
+    bad_number = web.post(REVIEW_URL, mapping_post(review, skip_rows="-3"))
     assert bad_number.status_code == 400
     assert 'id="id_skip_rows_error"' in bad_number.content.decode()
     assert database_snapshot() == before
 
 
 def test_a_real_bank_export_goes_through_the_pages(
-    logged_in, user, bank_fixture, django_capture_on_commit_callbacks
+    web, user, bank_fixture, django_capture_on_commit_callbacks
 ):
     account = BankAccountFactory(user=user, currency="USD", opening_date=datetime.date(1990, 1, 1))
-    review = upload(logged_in, account, bank_fixture("ofx/beangulp__ofxdownload.ofx"), "dl.ofx")
+    review = upload(web, account, bank_fixture("ofx/beangulp__ofxdownload.ofx"), "dl.ofx")
     assert review.status_code == 200
     assert review.context["preview"]["format"] == "ofx"
     assert 'data-mapping-key="date_column"' not in review.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
+        web.post(REVIEW_URL, {"token": token_of(review), "action": "import"})
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.rows_created) == ("done", 12)
     [check] = batch.reconciliation
-    html = logged_in.get(reverse("transactions-web:import-batch", args=[batch.pk])).content.decode()
+    html = web.get(reverse("transactions-web:import-batch", args=[batch.pk])).content.decode()
     # The statement's closing balance beside the account's on that day.
     assert f'data-money="{check["statement_balance"]}" data-currency="USD"' in html
     assert ("they agree" in html) is check["agrees"]
@@ -237,11 +229,11 @@ def test_a_real_bank_export_goes_through_the_pages(
     ],
 )
 def test_bad_files_are_refused_beside_the_file_field_and_write_nothing(
-    logged_in, account, settings, content, name, message
+    web, account, settings, content, name, message
 ):
     settings.IMPORT_MAX_FILE_BYTES = 2048
     before = database_snapshot()
-    response = upload(logged_in, account, content, name)
+    response = upload(web, account, content, name)
     assert response.status_code == 400
     errors = response.context["form"].errors["file"]
     assert any(message in error for error in errors), errors
@@ -249,12 +241,12 @@ def test_bad_files_are_refused_beside_the_file_field_and_write_nothing(
     assert database_snapshot() == before
 
 
-def test_another_customers_account_or_an_archived_one_is_refused(logged_in, user):
+def test_another_customers_account_or_an_archived_one_is_refused(web, user):
     others = BankAccountFactory(user=UserFactory())
     archived = BankAccountFactory(user=user, is_archived=True)
     before = database_snapshot()
     for target in (others, archived):
-        response = upload(logged_in, target)
+        response = upload(web, target)
         assert response.status_code == 400
         assert response.context["form"].errors["account"] == ["Choose one of your open accounts."]
     assert database_snapshot() == before
@@ -298,14 +290,14 @@ def test_the_pages_need_a_login(client, account):
     assert ImportBatch.objects.get().status == "pending"
 
 
-def test_undo_of_an_unfinished_import_says_why(logged_in, account):
+def test_undo_of_an_unfinished_import_says_why(web, account):
     batch = ImportBatch.objects.create(
         user=account.user, account=account, filename="x.csv", file_data=b"x", file_sha256="0"
     )
-    response = logged_in.post(reverse("transactions-web:import-undo", args=[batch.pk]), follow=True)
+    response = web.post(reverse("transactions-web:import-undo", args=[batch.pk]), follow=True)
     assert "Only a finished import can be undone" in response.content.decode()
     assert ImportBatch.objects.get().status == "pending"
-    html = logged_in.get(reverse("transactions-web:import-batch", args=[batch.pk])).content
+    html = web.get(reverse("transactions-web:import-batch", args=[batch.pk])).content
     # A page of an unfinished batch asks its script to follow it.
     assert b'data-follow="true"' in html and b'value="0"' in html
 
@@ -330,23 +322,21 @@ def make_batches(account, count: int, problems: int) -> None:
 
 
 @pytest.mark.parametrize("history", [1, 30])
-def test_the_pages_run_a_fixed_number_of_queries(
-    logged_in, account, django_assert_num_queries, history
-):
+def test_the_pages_run_a_fixed_number_of_queries(web, account, django_assert_num_queries, history):
     make_batches(account, history, problems=history * 10)
     BankAccountFactory.create_batch(history, user=account.user)
     # Session, user, whether there is an account, the accounts to choose from, recent imports.
     with django_assert_num_queries(5):
-        assert logged_in.get(IMPORT_URL).status_code == 200
+        assert web.get(IMPORT_URL).status_code == 200
     batch = ImportBatch.objects.first()
     # Session, user, the batch with its account.
     with django_assert_num_queries(3):
-        page = logged_in.get(reverse("transactions-web:import-batch", args=[batch.pk]))
+        page = web.get(reverse("transactions-web:import-batch", args=[batch.pk]))
     assert page.content.decode().count("The amount cannot be read.") == history * 10
 
 
-def test_without_an_open_account_the_page_says_what_to_do(logged_in, user):
+def test_without_an_open_account_the_page_says_what_to_do(web, user):
     BankAccountFactory(user=user, is_archived=True)
-    html = logged_in.get(IMPORT_URL).content.decode()
+    html = web.get(IMPORT_URL).content.decode()
     assert "You have no open account to import into yet." in html
     assert 'type="file"' not in html

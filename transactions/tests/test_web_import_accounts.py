@@ -69,12 +69,6 @@ def savings(user):
     )
 
 
-@pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
 def upload(client, account, content, name="march.csv"):
     return client.post(
         IMPORT_URL, {"account": account.pk, "file": SimpleUploadedFile(name, content)}
@@ -100,9 +94,9 @@ def account_field_for(review, ref: str) -> str:
 
 
 def test_each_account_in_the_file_is_chosen_previewed_and_imported(
-    logged_in, everyday, savings, django_capture_on_commit_callbacks
+    web, everyday, savings, django_capture_on_commit_callbacks
 ):
-    review = upload(logged_in, everyday, TWO_ACCOUNTS)
+    review = upload(web, everyday, TWO_ACCOUNTS)
     assert review.status_code == 200
     html = review.content.decode()
     assert "Accounts in the file" in html
@@ -114,7 +108,7 @@ def test_each_account_in_the_file_is_chosen_previewed_and_imported(
     assert "Not imported (its rows are skipped)" in html
 
     before = database_snapshot()
-    again = logged_in.post(REVIEW_URL, review_post(review, **{unmatched: str(savings.pk)}))
+    again = web.post(REVIEW_URL, review_post(review, **{unmatched: str(savings.pk)}))
     assert again.status_code == 200
     by_ref = {a["ref"]: a["mapped_to"] for a in again.context["preview"]["accounts"]}
     assert by_ref == {
@@ -125,7 +119,7 @@ def test_each_account_in_the_file_is_chosen_previewed_and_imported(
     assert database_snapshot() == before
 
     with django_capture_on_commit_callbacks(execute=True):
-        confirmed = logged_in.post(REVIEW_URL, review_post(again, action="import"))
+        confirmed = web.post(REVIEW_URL, review_post(again, action="import"))
     assert confirmed.status_code == 302
     batch = ImportBatch.objects.get()
     assert batch.options["account_map"] == {
@@ -139,30 +133,30 @@ def test_each_account_in_the_file_is_chosen_previewed_and_imported(
 
 
 def test_an_account_left_unchosen_has_its_rows_skipped_and_listed(
-    logged_in, everyday, savings, django_capture_on_commit_callbacks
+    web, everyday, savings, django_capture_on_commit_callbacks
 ):
-    review = upload(logged_in, everyday, TWO_ACCOUNTS)
+    review = upload(web, everyday, TWO_ACCOUNTS)
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(REVIEW_URL, review_post(review, action="import"))
+        web.post(REVIEW_URL, review_post(review, action="import"))
     batch = ImportBatch.objects.get()
     assert (batch.rows_created, batch.rows_skipped) == (1, 2)
     assert BankAccount.objects.get(pk=savings.pk).balance == Decimal("0.00")
-    page = logged_in.get(reverse("transactions-web:import-batch", args=[batch.pk]))
+    page = web.get(reverse("transactions-web:import-batch", args=[batch.pk]))
     assert page.content.decode().count("skipped</span>") == 2
 
 
 @pytest.mark.parametrize("choice", ["other-customers", "archived", "abc", "99999999999999999999"])
 def test_a_choice_not_among_the_customers_open_accounts_is_refused_beside_it(
-    logged_in, user, everyday, savings, choice
+    web, user, everyday, savings, choice
 ):
-    review = upload(logged_in, everyday, TWO_ACCOUNTS)
+    review = upload(web, everyday, TWO_ACCOUNTS)
     unmatched = account_field_for(review, "DE89370400440532012222")
     value = {
         "other-customers": lambda: str(BankAccountFactory(user=UserFactory()).pk),
         "archived": lambda: str(BankAccountFactory(user=user, is_archived=True).pk),
     }.get(choice, lambda: choice)()
     before = database_snapshot()
-    refused = logged_in.post(REVIEW_URL, review_post(review, action="import", **{unmatched: value}))
+    refused = web.post(REVIEW_URL, review_post(review, action="import", **{unmatched: value}))
     assert refused.status_code == 400
     assert (
         f'<p class="error" id="id_{unmatched}_error">Choose one of your open accounts.</p>'
@@ -171,8 +165,8 @@ def test_a_choice_not_among_the_customers_open_accounts_is_refused_beside_it(
     assert database_snapshot() == before
 
 
-def test_a_one_account_file_asks_nothing_about_accounts(logged_in, everyday):
-    review = upload(logged_in, everyday, WITH_CLOSING_BALANCE)
+def test_a_one_account_file_asks_nothing_about_accounts(web, everyday):
+    review = upload(web, everyday, WITH_CLOSING_BALANCE)
     assert review.context["form"].file_accounts == []
     assert "Accounts in the file" not in review.content.decode()
 
@@ -181,26 +175,22 @@ def test_a_one_account_file_asks_nothing_about_accounts(logged_in, everyday):
 
 
 @pytest.fixture
-def disagreeing_import(logged_in, everyday, django_capture_on_commit_callbacks):
+def disagreeing_import(web, everyday, django_capture_on_commit_callbacks):
     """An import whose statement closes at 2,600.00 where Everyday stands at 2,595.80."""
-    review = upload(logged_in, everyday, WITH_CLOSING_BALANCE)
+    review = upload(web, everyday, WITH_CLOSING_BALANCE)
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(
-            REVIEW_URL, {"token": review.context["form"]["token"].value(), "action": "import"}
-        )
+        web.post(REVIEW_URL, {"token": review.context["form"]["token"].value(), "action": "import"})
     return ImportBatch.objects.get()
 
 
-def test_an_account_is_made_to_agree_with_the_statement(
-    logged_in, user, everyday, disagreeing_import
-):
+def test_an_account_is_made_to_agree_with_the_statement(web, user, everyday, disagreeing_import):
     batch = disagreeing_import
     url = reverse("transactions-web:import-batch", args=[batch.pk])
-    html = logged_in.get(url).content.decode()
+    html = web.get(url).content.decode()
     assert 'data-money="2600.00"' in html and 'data-money="2595.80"' in html
     assert "Make Everyday agree" in html
 
-    done = logged_in.post(
+    done = web.post(
         reverse("transactions-web:import-reconcile", args=[batch.pk]), {"account": everyday.pk}
     )
     assert done.status_code == 302 and done["Location"] == url
@@ -208,7 +198,7 @@ def test_an_account_is_made_to_agree_with_the_statement(
     assert (everyday.opening_balance, everyday.balance) == (Decimal("104.20"), Decimal("2600.00"))
     assert AuditLog.objects.filter(action="bank_account.reconcile", actor=user).count() == 1
     assert ledger_differences() == []
-    page = logged_in.get(url).content.decode()
+    page = web.get(url).content.decode()
     assert "now agrees with the statement" in page
     assert 'data-money="104.20"' in page
     # The import's report says so too (and the API with it).
@@ -231,14 +221,14 @@ def test_an_account_is_made_to_agree_with_the_statement(
     ],
 )
 def test_a_reconcile_the_import_cannot_make_is_refused_and_changes_nothing(
-    logged_in, savings, disagreeing_import, account, message
+    web, savings, disagreeing_import, account, message
 ):
     value = {
         "savings": str(savings.pk),
         "theirs": str(BankAccountFactory(user=UserFactory()).pk),
     }.get(account, account)
     before = database_snapshot()
-    refused = logged_in.post(
+    refused = web.post(
         reverse("transactions-web:import-reconcile", args=[disagreeing_import.pk]),
         {"account": value},
     )
@@ -247,10 +237,10 @@ def test_a_reconcile_the_import_cannot_make_is_refused_and_changes_nothing(
     assert database_snapshot() == before
 
 
-def test_an_undone_import_is_not_reconciled(logged_in, everyday, disagreeing_import):
+def test_an_undone_import_is_not_reconciled(web, everyday, disagreeing_import):
     imports.import_undo(batch=disagreeing_import, actor=None)
     before = database_snapshot()
-    refused = logged_in.post(
+    refused = web.post(
         reverse("transactions-web:import-reconcile", args=[disagreeing_import.pk]),
         {"account": everyday.pk},
     )
@@ -283,22 +273,22 @@ def offered_transfer_batch(everyday, savings, pairs: int = 1) -> tuple[ImportBat
     return batch, offered
 
 
-def test_an_offered_transfer_is_linked_from_the_page(logged_in, everyday, savings):
+def test_an_offered_transfer_is_linked_from_the_page(web, everyday, savings):
     batch, [pair] = offered_transfer_batch(everyday, savings)
     url = reverse("transactions-web:import-batch", args=[batch.pk])
-    html = logged_in.get(url).content.decode()
+    html = web.get(url).content.decode()
     assert "Transfers between your accounts?" in html
     assert "To savings 0" in html and "From everyday 0" in html
     balances = dict(BankAccount.objects.values_list("pk", "balance"))
 
-    done = logged_in.post(reverse("transactions-web:import-link-transfer", args=[batch.pk]), pair)
+    done = web.post(reverse("transactions-web:import-link-transfer", args=[batch.pk]), pair)
     assert done.status_code == 302 and done["Location"] == url
     out_row = Transaction.objects.get(pk=pair["outgoing"])
     assert (out_row.kind, out_row.counterpart_id) == ("transfer", pair["incoming"])
     # Linking moves no money.
     assert dict(BankAccount.objects.values_list("pk", "balance")) == balances
     assert ledger_differences() == []
-    after = logged_in.get(url).content.decode()
+    after = web.get(url).content.decode()
     assert "now one transfer" in after
     # Linked pairs are no longer offered.
     assert "Transfers between your accounts?" not in after
@@ -314,16 +304,12 @@ def test_an_offered_transfer_is_linked_from_the_page(logged_in, everyday, saving
         ({}, "This field is required."),
     ],
 )
-def test_a_transfer_the_import_did_not_offer_is_refused(
-    logged_in, everyday, savings, fields, message
-):
+def test_a_transfer_the_import_did_not_offer_is_refused(web, everyday, savings, fields, message):
     batch, [pair] = offered_transfer_batch(everyday, savings)
     if fields == "swapped":
         fields = {"outgoing": pair["incoming"], "incoming": pair["outgoing"]}
     before = database_snapshot()
-    refused = logged_in.post(
-        reverse("transactions-web:import-link-transfer", args=[batch.pk]), fields
-    )
+    refused = web.post(reverse("transactions-web:import-link-transfer", args=[batch.pk]), fields)
     assert refused.status_code == 400
     assert message in refused.content.decode()
     assert database_snapshot() == before
@@ -350,18 +336,18 @@ def test_another_customers_import_is_out_of_reach(client, everyday, savings, dis
     assert database_snapshot() == before
 
 
-def test_the_actions_need_a_login_and_a_post(logged_in, everyday, savings):
+def test_the_actions_need_a_login_and_a_post(web, everyday, savings):
     batch, [pair] = offered_transfer_batch(everyday, savings)
     for name in ("import-link-transfer", "import-reconcile"):
         url = reverse(f"transactions-web:{name}", args=[batch.pk])
-        assert logged_in.get(url).status_code == 405
+        assert web.get(url).status_code == 405
         anonymous = Client().post(url, pair)
         assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
 
 
 @pytest.mark.parametrize("pairs", [1, 12])
 def test_the_batch_page_with_balances_and_transfers_runs_a_fixed_number_of_queries(
-    logged_in, everyday, savings, django_assert_num_queries, pairs
+    web, everyday, savings, django_assert_num_queries, pairs
 ):
     batch, _ = offered_transfer_batch(everyday, savings, pairs)
     batch.reconciliation = [
@@ -379,7 +365,7 @@ def test_the_batch_page_with_balances_and_transfers_runs_a_fixed_number_of_queri
     batch.save(update_fields=["reconciliation"])
     # Session, user, the batch with its account, the accounts' names, the offered rows.
     with django_assert_num_queries(5):
-        page = logged_in.get(reverse("transactions-web:import-batch", args=[batch.pk]))
+        page = web.get(reverse("transactions-web:import-batch", args=[batch.pk]))
     html = page.content.decode()
     assert html.count("Link as a transfer</button>") == pairs
     assert "Make Everyday agree" in html and "Make Savings agree" in html
@@ -408,11 +394,11 @@ def test_the_bar_moves_while_the_rows_are_written(everyday, django_capture_on_co
 
 
 def test_a_running_import_shows_its_live_progress_on_the_page_and_in_the_api(
-    logged_in, api_client, everyday
+    web, api_client, everyday
 ):
     batch = ImportBatchFactory(account=everyday, status=ImportBatch.Status.RUNNING, progress=30)
     cache.set(imports.live_progress_key(batch.pk), 67)
-    page = logged_in.get(reverse("transactions-web:import-batch", args=[batch.pk]))
+    page = web.get(reverse("transactions-web:import-batch", args=[batch.pk]))
     assert '<progress id="import-progress" max="100" value="67">' in page.content.decode()
     assert api_client.get(f"/api/v1/imports/{batch.pk}/").json()["progress"] == 67
     # A finished batch's stored figure wins over a stale live one.

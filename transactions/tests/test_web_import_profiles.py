@@ -26,12 +26,6 @@ def delete_url(profile) -> str:
 
 
 @pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def profile(user):
     return ImportProfileFactory(account=BankAccountFactory(user=user, name="Everyday"))
 
@@ -57,14 +51,14 @@ def test_anonymous_visitors_are_sent_to_log_in_and_nothing_changes(client, profi
     assert database_snapshot() == before
 
 
-def test_the_list_is_get_only(logged_in):
-    assert logged_in.post(PROFILES).status_code == 405
+def test_the_list_is_get_only(web):
+    assert web.post(PROFILES).status_code == 405
 
 
 # --- The list ---------------------------------------------------------------------------
 
 
-def test_the_list_shows_your_profiles_readably(logged_in, user, profile):
+def test_the_list_shows_your_profiles_readably(web, user, profile):
     ImportProfileFactory(
         account=BankAccountFactory(user=user, name="Savings"),
         name="",
@@ -72,7 +66,7 @@ def test_the_list_shows_your_profiles_readably(logged_in, user, profile):
     )
     ImportProfileFactory(account=BankAccountFactory(name="Their account"), name="Their bank")
 
-    response = logged_in.get(PROFILES)
+    response = web.get(PROFILES)
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -112,43 +106,43 @@ def test_describe_mapping_reads_every_setting():
     }
 
 
-def test_the_list_says_what_to_do_when_empty(logged_in):
-    body = logged_in.get(PROFILES).content.decode()
+def test_the_list_says_what_to_do_when_empty(web):
+    body = web.get(PROFILES).content.decode()
 
     assert "No import profiles yet." in body
 
 
-def test_the_import_page_links_to_the_profiles(logged_in):
-    body = logged_in.get(reverse("transactions-web:import")).content.decode()
+def test_the_import_page_links_to_the_profiles(web):
+    body = web.get(reverse("transactions-web:import")).content.decode()
 
     assert f'href="{PROFILES}"' in body
 
 
 @pytest.mark.parametrize("size", [1, 20])
-def test_the_list_runs_a_fixed_number_of_queries(logged_in, user, django_assert_num_queries, size):
+def test_the_list_runs_a_fixed_number_of_queries(web, user, django_assert_num_queries, size):
     for _ in range(size):
         ImportProfileFactory(account=BankAccountFactory(user=user))
     # Session, user, the profiles with their accounts.
     with django_assert_num_queries(3):
-        response = logged_in.get(PROFILES)
+        response = web.get(PROFILES)
     assert len(response.context["items"]) == size
 
 
 def test_edit_and_delete_pages_run_a_fixed_number_of_queries(
-    logged_in, profile, django_assert_num_queries
+    web, profile, django_assert_num_queries
 ):
     # Session, user, the profile with its account.
     with django_assert_num_queries(3):
-        assert logged_in.get(edit_url(profile)).status_code == 200
+        assert web.get(edit_url(profile)).status_code == 200
     with django_assert_num_queries(3):
-        assert logged_in.get(delete_url(profile)).status_code == 200
+        assert web.get(delete_url(profile)).status_code == 200
 
 
 # --- Rename and correct -----------------------------------------------------------------
 
 
-def test_the_form_shows_the_name_and_the_mapping_as_json(logged_in, profile):
-    response = logged_in.get(edit_url(profile))
+def test_the_form_shows_the_name_and_the_mapping_as_json(web, profile):
+    response = web.get(edit_url(profile))
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -156,8 +150,8 @@ def test_the_form_shows_the_name_and_the_mapping_as_json(logged_in, profile):
     assert "&quot;credit_column&quot;: 2" in body
 
 
-def test_rename_and_correct_the_mapping(logged_in, profile):
-    response = logged_in.post(edit_url(profile), form_data(), follow=True)
+def test_rename_and_correct_the_mapping(web, profile):
+    response = web.post(edit_url(profile), form_data(), follow=True)
 
     assert response.redirect_chain == [(PROFILES, 302)]
     assert "The import profile of Everyday is saved." in response.content.decode()
@@ -173,11 +167,11 @@ def test_rename_and_correct_the_mapping(logged_in, profile):
     assert not AuditLog.objects.exists()
 
 
-def test_renaming_alone_keeps_the_mapping(logged_in, profile):
+def test_renaming_alone_keeps_the_mapping(web, profile):
     mapping = profile.mapping
     data = {"name": "  Renamed  ", "mapping": json.dumps(mapping)}
 
-    assert logged_in.post(edit_url(profile), data).status_code == 302
+    assert web.post(edit_url(profile), data).status_code == 302
 
     profile.refresh_from_db()
     assert (profile.name, profile.mapping) == ("Renamed", mapping)
@@ -201,12 +195,10 @@ def test_renaming_alone_keeps_the_mapping(logged_in, profile):
         ({"name": "Bank\x00"}, "name", "Null characters are not allowed."),
     ],
 )
-def test_bad_input_is_400_beside_its_field_and_saves_nothing(
-    logged_in, profile, changes, field, message
-):
+def test_bad_input_is_400_beside_its_field_and_saves_nothing(web, profile, changes, field, message):
     before = database_snapshot()
 
-    response = logged_in.post(edit_url(profile), form_data(**changes))
+    response = web.post(edit_url(profile), form_data(**changes))
 
     assert response.status_code == 400
     errors = response.context["form"].errors
@@ -215,16 +207,16 @@ def test_bad_input_is_400_beside_its_field_and_saves_nothing(
     assert database_snapshot() == before
 
 
-def test_a_bad_mapping_is_shown_back_as_typed(logged_in, profile):
-    response = logged_in.post(edit_url(profile), form_data(mapping="{date_column: 0"))
+def test_a_bad_mapping_is_shown_back_as_typed(web, profile):
+    response = web.post(edit_url(profile), form_data(mapping="{date_column: 0"))
 
     assert "{date_column: 0</textarea>" in response.content.decode()
 
 
-def test_missing_fields_are_400_and_save_nothing(logged_in, profile):
+def test_missing_fields_are_400_and_save_nothing(web, profile):
     before = database_snapshot()
 
-    response = logged_in.post(edit_url(profile), {})
+    response = web.post(edit_url(profile), {})
 
     assert response.status_code == 400
     assert "Send a JSON object" in " ".join(response.context["form"].errors["mapping"])
@@ -234,13 +226,13 @@ def test_missing_fields_are_400_and_save_nothing(logged_in, profile):
 # --- Forget -----------------------------------------------------------------------------
 
 
-def test_forget_asks_first_then_deletes(logged_in, profile):
-    page = logged_in.get(delete_url(profile))
+def test_forget_asks_first_then_deletes(web, profile):
+    page = web.get(delete_url(profile))
     assert page.status_code == 200
     assert "Forget the import profile of Everyday?" in page.content.decode()
     assert ImportProfile.objects.filter(pk=profile.pk).exists()
 
-    response = logged_in.post(delete_url(profile), follow=True)
+    response = web.post(delete_url(profile), follow=True)
 
     assert response.redirect_chain == [(PROFILES, 302)]
     assert "The import profile of Everyday is forgotten" in response.content.decode()
@@ -251,18 +243,18 @@ def test_forget_asks_first_then_deletes(logged_in, profile):
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_another_customers_profile_is_404_and_unchanged(logged_in, method):
+def test_another_customers_profile_is_404_and_unchanged(web, method):
     theirs = ImportProfileFactory(account=BankAccountFactory(user=UserFactory()))
     before = database_snapshot()
 
     for url in (edit_url(theirs), delete_url(theirs)):
         data = form_data() if method == "post" and url == edit_url(theirs) else {}
-        assert getattr(logged_in, method)(url, data).status_code == 404
+        assert getattr(web, method)(url, data).status_code == 404
     assert database_snapshot() == before
 
 
-def test_unknown_ids_are_404(logged_in):
+def test_unknown_ids_are_404(web):
     for name in ("import-profile-edit", "import-profile-delete"):
         url = reverse(f"transactions-web:{name}", args=[999_999])
-        assert logged_in.get(url).status_code == 404
-    assert logged_in.get(f"{PROFILES}abc/edit/").status_code == 404
+        assert web.get(url).status_code == 404
+    assert web.get(f"{PROFILES}abc/edit/").status_code == 404

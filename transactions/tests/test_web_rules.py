@@ -28,12 +28,6 @@ def account(user):
 
 
 @pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def rule(user):
     return rule_create(
         user=user,
@@ -78,7 +72,7 @@ def form_data(conditions, **fields) -> dict:
     return data | {key: value for key, value in fields.items() if value is not None}
 
 
-def test_add_a_rule_with_conditions_then_preview_and_apply_it(logged_in, user, account):
+def test_add_a_rule_with_conditions_then_preview_and_apply_it(web, user, account):
     dining = default_category("dining")
     latte = spend(account, "Costa latte")
     spend(account, "Costa latte big", amount="-80.00")
@@ -86,7 +80,7 @@ def test_add_a_rule_with_conditions_then_preview_and_apply_it(logged_in, user, a
     transaction_set_category(transaction=by_hand, category=by_hand.category, actor=user)
     spend(account, "Bakery")
 
-    page = logged_in.get(CREATE_URL)
+    page = web.get(CREATE_URL)
     assert page.status_code == 200
     assert 'name="conditions-0-field"' in page.content.decode()
     data = form_data(
@@ -100,13 +94,13 @@ def test_add_a_rule_with_conditions_then_preview_and_apply_it(logged_in, user, a
     )
     # Preview of the rule as written: nothing saved.
     before = database_snapshot()
-    previewed = logged_in.post(CREATE_URL, data | {"action": "preview"})
+    previewed = web.post(CREATE_URL, data | {"action": "preview"})
     assert previewed.status_code == 200
     assert previewed.context["preview"]["result"].changed == 2
     assert "What this rule would change" in previewed.content.decode()
     assert database_snapshot() == before
 
-    saved = logged_in.post(CREATE_URL, data)
+    saved = web.post(CREATE_URL, data)
     rule = CategorizationRule.objects.get()
     assert saved.status_code == 302 and saved["Location"] == url("rule-preview", rule)
     assert rule.conditions == [
@@ -116,14 +110,14 @@ def test_add_a_rule_with_conditions_then_preview_and_apply_it(logged_in, user, a
     ]
     assert (rule.set_category, rule.set_merchant, rule.match) == (dining, "Costa", "all")
 
-    preview = logged_in.get(url("rule-preview", rule))
+    preview = web.get(url("rule-preview", rule))
     html = preview.content.decode()
     # The latte and the cake match; the cake's category was set by hand, only its merchant moves.
     result = preview.context["result"]
     assert (result.matched, result.changed, result.skipped_manual) == (2, 2, 1)
     assert "Costa latte" in html and "Apply to 2 transactions" in html
 
-    applied = logged_in.post(url("rule-apply", rule), follow=True)
+    applied = web.post(url("rule-apply", rule), follow=True)
     assert (
         "changed 2 of the 2 matching transactions. 1 whose category you set by hand kept it."
         in (applied.content.decode())
@@ -137,25 +131,25 @@ def test_add_a_rule_with_conditions_then_preview_and_apply_it(logged_in, user, a
     )
     assert by_hand.category == default_category("shopping")
 
-    listed = logged_in.get(RULES_URL).content.decode()
+    listed = web.get(RULES_URL).content.decode()
     assert "Description starts with “costa”" in listed
     assert "Amount is more than “-50.00”" in listed
     assert "Account is Everyday (EUR)" in listed
     assert "Category: Dining" in listed
 
 
-def test_apply_with_override_manual_changes_hand_set_categories_too(logged_in, user, account, rule):
+def test_apply_with_override_manual_changes_hand_set_categories_too(web, user, account, rule):
     own = spend(account, "Tesco extra", category=default_category("shopping"))
     transaction_set_category(transaction=own, category=own.category, actor=user)
-    preview = logged_in.get(url("rule-preview", rule), {"override_manual": "1"})
+    preview = web.get(url("rule-preview", rule), {"override_manual": "1"})
     assert preview.context["result"].changed == 1
-    logged_in.post(url("rule-apply", rule), {"override_manual": "1"})
+    web.post(url("rule-apply", rule), {"override_manual": "1"})
     own.refresh_from_db()
     assert own.category == default_category("groceries")
 
 
-def test_edit_a_rule_and_delete_it(logged_in, rule):
-    page = logged_in.get(url("rule-edit", rule))
+def test_edit_a_rule_and_delete_it(web, rule):
+    page = web.get(url("rule-edit", rule))
     assert page.status_code == 200
     html = page.content.decode()
     assert 'value="tesco"' in html and 'value="Tesco"' in html
@@ -166,12 +160,12 @@ def test_edit_a_rule_and_delete_it(logged_in, rule):
         set_category=str(default_category("groceries").pk),
         stop_processing="on",
     )
-    response = logged_in.post(url("rule-edit", rule), data)
+    response = web.post(url("rule-edit", rule), data)
     assert response.status_code == 302
     rule.refresh_from_db()
     assert (rule.name, rule.match, rule.stop_processing) == ("Tesco shops", "any", True)
     assert rule.conditions == [{"field": "merchant", "operator": "equals", "value": "Tesco Metro"}]
-    deleted = logged_in.post(url("rule-delete", rule), follow=True)
+    deleted = web.post(url("rule-delete", rule), follow=True)
     assert "is deleted" in deleted.content.decode()
     assert not CategorizationRule.objects.exists()
 
@@ -225,10 +219,10 @@ def test_edit_a_rule_and_delete_it(logged_in, rule):
     ],
 )
 def test_bad_rules_are_refused_beside_the_field_and_save_nothing(
-    logged_in, account, conditions, fields, where, message
+    web, account, conditions, fields, where, message
 ):
     before = database_snapshot()
-    response = logged_in.post(CREATE_URL, form_data(conditions, **fields))
+    response = web.post(CREATE_URL, form_data(conditions, **fields))
     assert response.status_code == 400
     html = response.content.decode()
     assert where in html
@@ -236,7 +230,7 @@ def test_bad_rules_are_refused_beside_the_field_and_save_nothing(
     assert database_snapshot() == before
 
 
-def test_another_customers_category_account_and_rule_are_out_of_reach(logged_in, user, rule):
+def test_another_customers_category_account_and_rule_are_out_of_reach(web, user, rule):
     stranger = UserFactory()
     their_account = BankAccountFactory(user=stranger)
     their_category = CategoryFactory(user=stranger)
@@ -247,7 +241,7 @@ def test_another_customers_category_account_and_rule_are_out_of_reach(logged_in,
         set_merchant="X",
     )
     before = database_snapshot()
-    with_category = logged_in.post(
+    with_category = web.post(
         CREATE_URL,
         form_data(
             [{"field": "description", "operator": "contains", "value": "x"}],
@@ -256,7 +250,7 @@ def test_another_customers_category_account_and_rule_are_out_of_reach(logged_in,
     )
     assert with_category.status_code == 400
     assert "Choose one of your categories." in with_category.content.decode()
-    with_account = logged_in.post(
+    with_account = web.post(
         CREATE_URL,
         form_data(
             [{"field": "account", "operator": "equals", "account": their_account.pk}],
@@ -266,11 +260,11 @@ def test_another_customers_category_account_and_rule_are_out_of_reach(logged_in,
     assert with_account.status_code == 400
     assert 'id="id_conditions-0-account_error"' in with_account.content.decode()
     for name in ("rule-edit", "rule-preview"):
-        assert logged_in.get(url(name, their_rule)).status_code == 404
+        assert web.get(url(name, their_rule)).status_code == 404
     for name in ("rule-edit", "rule-apply", "rule-delete"):
-        assert logged_in.post(url(name, their_rule), form_data([])).status_code == 404
+        assert web.post(url(name, their_rule), form_data([])).status_code == 404
     assert database_snapshot() == before
-    assert "Theirs" not in logged_in.get(RULES_URL).content.decode()
+    assert "Theirs" not in web.get(RULES_URL).content.decode()
 
 
 def test_the_pages_need_a_login(client, rule):
@@ -282,13 +276,13 @@ def test_the_pages_need_a_login(client, rule):
     assert CategorizationRule.objects.count() == 1
 
 
-def test_an_empty_list_says_what_to_do(logged_in):
-    assert "No rules yet. Add one" in logged_in.get(RULES_URL).content.decode()
+def test_an_empty_list_says_what_to_do(web):
+    assert "No rules yet. Add one" in web.get(RULES_URL).content.decode()
 
 
 @pytest.mark.parametrize("size", [2, 40])
 def test_the_pages_run_a_fixed_number_of_queries(
-    logged_in, user, account, django_assert_num_queries, size
+    web, user, account, django_assert_num_queries, size
 ):
     for n in range(size):
         rule_create(
@@ -304,11 +298,11 @@ def test_the_pages_run_a_fixed_number_of_queries(
     rule = CategorizationRule.objects.first()
     # Session, user, the rules with their categories, the accounts' names.
     with django_assert_num_queries(4):
-        assert logged_in.get(RULES_URL).status_code == 200
+        assert web.get(RULES_URL).status_code == 200
     # Session, user, the rule, the accounts for the condition rows, the categories.
     with django_assert_num_queries(5):
-        assert logged_in.get(url("rule-edit", rule)).status_code == 200
+        assert web.get(url("rule-edit", rule)).status_code == 200
     # Session, user, the rule, the transactions scanned, the changes' category names.
     with django_assert_num_queries(5):
-        assert logged_in.get(url("rule-preview", rule)).status_code == 200
+        assert web.get(url("rule-preview", rule)).status_code == 200
     assert Transaction.objects.count() == size
